@@ -1,0 +1,25 @@
+package dev.nightshift.ingest;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * @param workersFile     the worker catalogue (YAML); see the README for its format
+ * @param maxBodyBytes    larger webhook bodies get 413 without being read further
+ * @param publishTimeout  how long a webhook waits for Kafka's acknowledgement before answering 503
+ * @param tasksPartitions partitions of nightshift.tasks when ingest creates it
+ */
+@Validated
+@ConfigurationProperties("nightshift.ingest")
+public record IngestProperties(
+        @NotNull Path workersFile,
+        @DefaultValue("1048576") @Min(1024) int maxBodyBytes,
+        @DefaultValue("5s") Duration publishTimeout,
+        @DefaultValue("6") @Min(1) int tasksPartitions) {
+}

@@ -1,0 +1,52 @@
+package dev.nightshift.ingest.routing;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.nightshift.events.AgentSpec;
+import dev.nightshift.events.Budget;
+import dev.nightshift.events.Outputs;
+import dev.nightshift.events.TaskEvent;
+import dev.nightshift.events.TaskRef;
+import dev.nightshift.events.TaskRequested;
+import dev.nightshift.events.TodoistOutput;
+import dev.nightshift.events.WorkerSpec;
+
+/** Turns a routed task into the task-requested event: the worker resolved, the goal rendered. */
+public final class TaskRequests {
+
+    private TaskRequests() {
+    }
+
+    /**
+     * @param deliveryId the sender's delivery id: a redelivery gets the same event id, so consumers can drop it
+     */
+    public static TaskEvent requested(String taskKey, TaskRef task, String taskVersion, Worker worker, String deliveryId, Instant now) {
+        String prompt = worker.goal().render(Map.of(
+                "title", task.getTitle(),
+                "description", task.getDescription(),
+                "url", task.getUrl() == null ? "" : task.getUrl(),
+                "task_key", taskKey));
+        Worker.Agent a = worker.agent();
+        Worker.Budget b = worker.budget();
+        Worker.TodoistOutput t = worker.outputs().todoist();
+        WorkerSpec spec = WorkerSpec.newBuilder()
+                .setName(worker.name())
+                .setAgent(AgentSpec.newBuilder().setAdapter(a.adapter()).setModel(a.model())
+                        .setAllowedTools(a.allowedTools()).setWorkdir(a.workdir()).build())
+                .setBudget(Budget.newBuilder().setWallTimeMillis(b.wallTime().toMillis()).setMaxTurns(b.maxTurns())
+                        .setMaxCostUsd(b.maxCostUsd()).setMaxAttempts(b.maxAttempts()).build())
+                .setOutputs(Outputs.newBuilder().setTodoist(t == null ? null
+                        : TodoistOutput.newBuilder().setComment(t.comment()).setDoneLabel(t.doneLabel())
+                                .setFailedLabel(t.failedLabel()).build()).build())
+                .build();
+        return TaskEvent.newBuilder()
+                .setTaskKey(taskKey)
+                .setEventId(UUID.nameUUIDFromBytes(deliveryId.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString())
+                .setOccurredAt(now)
+                .setTask(task)
+                .setBody(TaskRequested.newBuilder().setTaskVersion(taskVersion).setPrompt(prompt).setWorker(spec).build())
+                .build();
+    }
+}
