@@ -1,0 +1,70 @@
+package dev.nightshift.dispatch;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * @param workspacesRoot where each run gets its fresh workspace directory
+ * @param workdirsRoot   where the workers' working-directory templates (skills, instructions) live
+ * @param keepWorkspaces keep a run's workspace after it ends (for inspection); otherwise it is deleted
+ * @param killGrace      between TERM and KILL when a run is stopped
+ * @param runsPartitions partitions of nightshift.runs when dispatch creates it
+ * @param agents         per adapter name (claude): where its binary is
+ * @param ceiling        what this dispatcher will ever run, whatever a task event asks for
+ * @param sandbox        how agents are isolated
+ */
+@Validated
+@ConfigurationProperties("nightshift.dispatch")
+public record DispatchProperties(
+        @NotNull Path workspacesRoot,
+        Path workdirsRoot,
+        @DefaultValue("false") boolean keepWorkspaces,
+        @DefaultValue("5s") Duration killGrace,
+        @DefaultValue("6") @Min(1) int runsPartitions,
+        @NotEmpty Map<String, @Valid Agent> agents,
+        @Valid @DefaultValue Ceiling ceiling,
+        @Valid @DefaultValue Sandbox sandbox) {
+
+    /** @param binary the agent CLI: a path, or a name looked up on PATH */
+    public record Agent(@NotBlank String binary) {
+    }
+
+    /**
+     * @param adapters     adapters this dispatcher runs
+     * @param allowedTools tools an agent may be granted; "*" allows any
+     * @param maxWallTime  the longest budget accepted; keep below the consumer's max.poll.interval.ms
+     */
+    public record Ceiling(
+            @DefaultValue("claude") List<String> adapters,
+            @DefaultValue({"Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "LS", "TodoWrite", "WebSearch", "WebFetch"}) List<String> allowedTools,
+            @DefaultValue("2h") Duration maxWallTime) {
+    }
+
+    /**
+     * @param kind          bubblewrap (the default) or none (a plain subprocess: development only)
+     * @param network       whether agents reach the network (they need it for their model)
+     * @param runAsUid      the uid agents run as when dispatch itself runs as root
+     * @param readOnlyPaths host paths visible read-only inside the sandbox
+     * @param passEnv       names of dispatch's environment variables handed to agents (e.g. the model's API key)
+     */
+    public record Sandbox(
+            @DefaultValue("bubblewrap") Kind kind,
+            @DefaultValue("true") boolean network,
+            @DefaultValue("65534") int runAsUid,
+            @DefaultValue({"/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"}) List<Path> readOnlyPaths,
+            @DefaultValue({}) List<String> passEnv) {
+
+        public enum Kind { BUBBLEWRAP, NONE }
+    }
+}

@@ -1,0 +1,34 @@
+package dev.nightshift.dispatch.budget;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import dev.nightshift.dispatch.DispatchProperties;
+import dev.nightshift.events.WorkerSpec;
+
+/** Dispatch's own limits: a task event can narrow what an agent may do, never widen it past these. */
+public record Ceiling(DispatchProperties.Ceiling limits) {
+
+    /** Why this worker may not run here, or empty when it may. */
+    public Optional<String> refusal(WorkerSpec worker) {
+        String adapter = worker.getAgent().getAdapter();
+        if (!limits.adapters().contains(adapter)) {
+            return Optional.of("adapter '" + adapter + "' is not allowed by nightshift.dispatch.ceiling.adapters " + limits.adapters());
+        }
+        if (!limits.allowedTools().contains("*")) {
+            for (String tool : worker.getAgent().getAllowedTools()) {
+                if (!limits.allowedTools().contains(tool)) {
+                    return Optional.of("tool '" + tool + "' is not allowed by nightshift.dispatch.ceiling.allowed-tools");
+                }
+            }
+        }
+        Duration wallTime = Duration.ofMillis(worker.getBudget().getWallTimeMillis());
+        if (wallTime.compareTo(limits.maxWallTime()) > 0) {
+            return Optional.of("wall time " + wallTime + " exceeds nightshift.dispatch.ceiling.max-wall-time " + limits.maxWallTime());
+        }
+        if (wallTime.isNegative() || wallTime.isZero()) {
+            return Optional.of("wall time must be positive");
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,201 @@
+package dev.nightshift.dispatch.run;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import dev.nightshift.dispatch.DispatchProperties;
+import dev.nightshift.dispatch.agent.AgentAdapter;
+import dev.nightshift.dispatch.agent.AgentRequest;
+import dev.nightshift.dispatch.agent.AgentSignal;
+import dev.nightshift.dispatch.budget.Ceiling;
+import dev.nightshift.dispatch.sandbox.AgentProcess;
+import dev.nightshift.dispatch.sandbox.Executables;
+import dev.nightshift.dispatch.sandbox.Sandbox;
+import dev.nightshift.dispatch.sandbox.Workspace;
+import dev.nightshift.events.Outcome;
+import dev.nightshift.events.RunFinished;
+import dev.nightshift.events.RunProgress;
+import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.TaskEvent;
+import dev.nightshift.events.TaskRequested;
+import dev.nightshift.events.WorkerSpec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/** One run of a worker's agent on a task: checks, workspace, sandboxed process, events out. */
+@Component
+public class TaskRunner {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+
+    private final DispatchProperties properties;
+    private final Map<String, AgentAdapter> adapters;
+    private final Sandbox sandbox;
+    private final AgentProcess process;
+    private final RunPublisher publisher;
+    private final MeterRegistry meters;
+    private final Ceiling ceiling;
+    private final Clock clock = Clock.systemUTC();
+
+    public TaskRunner(DispatchProperties properties, List<AgentAdapter> adapters, Sandbox sandbox, AgentProcess process,
+            RunPublisher publisher, MeterRegistry meters) {
+        this.properties = properties;
+        this.adapters = adapters.stream().collect(Collectors.toMap(AgentAdapter::name, Function.identity()));
+        this.sandbox = sandbox;
+        this.process = process;
+        this.publisher = publisher;
+        this.meters = meters;
+        this.ceiling = new Ceiling(properties.ceiling());
+    }
+
+    public void run(TaskEvent task) {
+        TaskRequested request = (TaskRequested) task.getBody();
+        WorkerSpec worker = request.getWorker();
+        RunEvents events = new RunEvents(task, 1, clock);
+        String adapterName = worker.getAgent().getAdapter();
+
+        Optional<String> refusal = ceiling.refusal(worker).or(() -> missingAgent(adapterName));
+        if (refusal.isPresent()) {
+            log.warn("refusing {} for worker {}: {}", task.getTaskKey(), worker.getName(), refusal.get());
+            finish(events, adapterName, failed(refusal.get(), Duration.ZERO, null));
+            return;
+        }
+        AgentAdapter adapter = adapters.get(adapterName);
+        Path binary = Executables.find(properties.agents().get(adapterName).binary()).orElseThrow();
+        Path workspace;
+        try {
+            Path template = Workspace.template(properties.workdirsRoot(), worker.getAgent().getWorkdir());
+            workspace = Workspace.create(properties.workspacesRoot(), events.runId(), template);
+            sandbox.prepare(workspace);
+        } catch (IllegalArgumentException | IOException e) {
+            finish(events, adapterName, failed("workspace could not be prepared: " + e.getMessage(), Duration.ZERO, null));
+            return;
+        }
+        publisher.publish(events.of(RunStarted.newBuilder().setAdapter(adapterName).setModel(worker.getAgent().getModel()).build()));
+        log.info("run {} of {} started: worker {}, workspace {}", events.runId(), task.getTaskKey(), worker.getName(), workspace);
+        try {
+            finish(events, adapterName, runAgent(events, adapter, binary, request, workspace));
+        } finally {
+            if (!properties.keepWorkspaces()) {
+                try {
+                    Workspace.delete(workspace);
+                } catch (IOException e) {
+                    log.warn("workspace {} not deleted: {}", workspace, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private RunFinished runAgent(RunEvents events, AgentAdapter adapter, Path binary, TaskRequested request, Path workspace) {
+        WorkerSpec worker = request.getWorker();
+        Duration wallTime = Duration.ofMillis(worker.getBudget().getWallTimeMillis());
+        List<String> command = adapter.command(binary.toString(), new AgentRequest(request.getPrompt(),
+                worker.getAgent().getModel(), worker.getAgent().getAllowedTools(),
+                worker.getBudget().getMaxTurns(), worker.getBudget().getMaxCostUsd()));
+        AgentAdapter.LineParser parser = adapter.newParser();
+        AtomicReference<AgentSignal.Result> result = new AtomicReference<>();
+        Set<String> posted = ConcurrentHashMap.newKeySet();
+        AtomicInteger sequence = new AtomicInteger();
+        AgentProcess.Exit exit;
+        try {
+            exit = process.run(sandbox.launch(command, workspace, environment(workspace)), wallTime, properties.killGrace(),
+                    line -> parser.parse(line).ifPresent(signal -> {
+                        switch (signal) {
+                            case AgentSignal.Progress p when posted.add(p.line()) -> publisher.publishProgress(events.of(
+                                    RunProgress.newBuilder().setSequence(sequence.incrementAndGet()).setLine(p.line()).build()));
+                            case AgentSignal.Progress p -> { } // each distinct line once
+                            case AgentSignal.Result r -> result.set(r);
+                        }
+                    }));
+        } catch (IOException e) {
+            return failed("the agent could not be run: " + e.getMessage(), Duration.ZERO, null);
+        }
+        return outcome(exit, result.get(), wallTime);
+    }
+
+    static RunFinished outcome(AgentProcess.Exit exit, AgentSignal.Result result, Duration wallTime) {
+        RunFinished.Builder b = RunFinished.newBuilder().setDurationMillis(exit.duration().toMillis()).setExitCode(exit.exitCode());
+        if (result != null) {
+            b.setCostUsd(result.costUsd()).setInputTokens(result.inputTokens()).setOutputTokens(result.outputTokens())
+                    .setTurns(result.turns());
+        }
+        if (exit.timedOut()) {
+            return b.setOutcome(Outcome.TIMED_OUT)
+                    .setReason("no result within the wall-time budget of " + wallTime + "; the agent was stopped").build();
+        }
+        if (result == null) {
+            return b.setOutcome(Outcome.FAILED).setReason("the agent exited with code " + exit.exitCode() + " without a result"
+                    + (exit.stderrTail().isEmpty() ? "" : ": " + exit.stderrTail())).build();
+        }
+        if (result.overBudget()) {
+            return b.setOutcome(Outcome.OVER_BUDGET).setReason("the agent stopped at its budget (" + result.subtype() + ")")
+                    .setSummary(result.text()).build();
+        }
+        if (!result.succeeded() || exit.exitCode() != 0) {
+            String why = result.text() != null && !result.text().isBlank() ? result.text() : result.subtype();
+            return b.setOutcome(Outcome.FAILED).setReason("the agent reported an error (exit code " + exit.exitCode() + "): " + why).build();
+        }
+        return b.setOutcome(Outcome.SUCCEEDED).setSummary(result.text()).build();
+    }
+
+    private Optional<String> missingAgent(String adapterName) {
+        if (!adapters.containsKey(adapterName)) {
+            return Optional.of("no adapter named '" + adapterName + "' (known: " + adapters.keySet() + ")");
+        }
+        DispatchProperties.Agent agent = properties.agents().get(adapterName);
+        if (agent == null) {
+            return Optional.of("nightshift.dispatch.agents." + adapterName + ".binary is not set");
+        }
+        if (Executables.find(agent.binary()).isEmpty()) {
+            return Optional.of("agent binary '" + agent.binary() + "' not found (nightshift.dispatch.agents." + adapterName + ".binary)");
+        }
+        return Optional.empty();
+    }
+
+    private Map<String, String> environment(Path workspace) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        env.put("HOME", sandbox.workspaceInside(workspace));
+        env.put("LANG", "C.UTF-8");
+        env.put("TMPDIR", "/tmp");
+        for (String name : properties.sandbox().passEnv()) {
+            String value = System.getenv(name);
+            if (value != null) {
+                env.put(name, value);
+            }
+        }
+        return env;
+    }
+
+    private static RunFinished failed(String reason, Duration duration, Integer exitCode) {
+        return RunFinished.newBuilder().setOutcome(Outcome.FAILED).setReason(reason)
+                .setDurationMillis(duration.toMillis()).setExitCode(exitCode).build();
+    }
+
+    private void finish(RunEvents events, String adapter, RunFinished finished) {
+        publisher.publish(events.of(finished));
+        Timer.builder("nightshift.dispatch.runs")
+                .description("Agent runs by adapter and outcome")
+                .tag("adapter", adapters.containsKey(adapter) ? adapter : "unknown")
+                .tag("outcome", finished.getOutcome().name().toLowerCase())
+                .register(meters)
+                .record(Duration.ofMillis(finished.getDurationMillis()));
+        log.info("run {} finished: {}{}", events.runId(), finished.getOutcome(),
+                finished.getReason() == null ? "" : " (" + finished.getReason() + ")");
+    }
+}

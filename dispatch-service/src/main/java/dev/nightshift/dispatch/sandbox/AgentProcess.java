@@ -1,0 +1,155 @@
+package dev.nightshift.dispatch.sandbox;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one launch as the leader of its own process group ({@code setsid}) and makes sure the whole
+ * group is gone when it returns: at the wall-time limit TERM, then KILL after the grace period; and
+ * KILL for any leftover of the group after a normal exit too.
+ */
+public final class AgentProcess {
+
+    private static final Logger log = LoggerFactory.getLogger(AgentProcess.class);
+    private static final int STDERR_TAIL_CHARS = 2000;
+
+    private final Path setsid;
+    private final Path kill;
+
+    public AgentProcess(Path setsid, Path kill) {
+        this.setsid = setsid;
+        this.kill = kill;
+    }
+
+    public static AgentProcess fromPath() {
+        return new AgentProcess(
+                Executables.require("setsid", "to give each agent its own process group (util-linux)"),
+                Executables.require("kill", "to stop an agent's process group (procps)"));
+    }
+
+    /**
+     * @param exitCode   null when the process was killed at the wall-time limit
+     * @param stderrTail the last part of what the agent wrote to stderr, for failure reasons
+     */
+    public record Exit(Integer exitCode, boolean timedOut, String stderrTail, Duration duration) {
+    }
+
+    /** Blocks until the agent's process group is gone; calls {@code onLine} for each stdout line. */
+    public Exit run(Launch launch, Duration wallTime, Duration killGrace, Consumer<String> onLine) throws IOException {
+        List<String> argv = new ArrayList<>();
+        argv.add(setsid.toString());
+        argv.addAll(launch.argv());
+        ProcessBuilder builder = new ProcessBuilder(argv).directory(launch.directory().toFile());
+        builder.environment().clear();
+        builder.environment().putAll(launch.environment());
+        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+
+        long started = System.nanoTime();
+        Process process = builder.start();
+        long group = process.pid(); // setsid execs in place: the pid is the process group id
+        StringBuilder stderr = new StringBuilder();
+        Thread out = Thread.ofVirtual().name("agent-stdout-" + group).start(() -> readLines(process.getInputStream(), onLine));
+        Thread err = Thread.ofVirtual().name("agent-stderr-" + group).start(() -> readLines(process.getErrorStream(), line -> {
+            synchronized (stderr) {
+                stderr.append(line).append('\n');
+                if (stderr.length() > 2 * STDERR_TAIL_CHARS) {
+                    stderr.delete(0, stderr.length() - STDERR_TAIL_CHARS);
+                }
+            }
+        }));
+        boolean timedOut = false;
+        try {
+            if (!process.waitFor(wallTime.toMillis(), TimeUnit.MILLISECONDS)) {
+                timedOut = true;
+                log.info("agent group {} ran past its wall time of {}: TERM", group, wallTime);
+                signalGroup(group, "TERM");
+                if (!process.waitFor(killGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.info("agent group {} still alive after {}: KILL", group, killGrace);
+                }
+            }
+        } catch (InterruptedException e) {
+            // shutting down: the agent must not outlive us
+            signalGroup(group, "KILL");
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while the agent ran; its process group was killed", e);
+        } finally {
+            // whatever happened, nothing of the group survives the run
+            signalGroup(group, "KILL");
+        }
+        int code = waitUninterruptibly(process);
+        join(out, process);
+        join(err, process);
+        String tail;
+        synchronized (stderr) {
+            tail = stderr.length() > STDERR_TAIL_CHARS ? stderr.substring(stderr.length() - STDERR_TAIL_CHARS) : stderr.toString();
+        }
+        return new Exit(timedOut ? null : code, timedOut, tail.strip(), Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private void signalGroup(long group, String signal) {
+        try {
+            Process k = new ProcessBuilder(kill.toString(), "-s", signal, "--", "-" + group)
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            k.waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            log.error("could not signal agent process group {} with {}: {}", group, signal, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int waitUninterruptibly(Process process) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return process.waitFor();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A descendant that left the group could hold the pipe open: do not wait for it forever. */
+    private static void join(Thread reader, Process process) {
+        try {
+            reader.join(Duration.ofSeconds(5));
+            if (reader.isAlive()) {
+                process.getInputStream().close();
+                process.getErrorStream().close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.debug("closing agent pipes: {}", e.getMessage());
+        }
+    }
+
+    private static void readLines(InputStream in, Consumer<String> onLine) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                onLine.accept(line);
+            }
+        } catch (IOException e) {
+            log.debug("agent stream closed: {}", e.getMessage());
+        }
+    }
+}

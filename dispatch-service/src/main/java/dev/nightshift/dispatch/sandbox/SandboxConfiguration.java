@@ -1,0 +1,42 @@
+package dev.nightshift.dispatch.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.nightshift.dispatch.DispatchProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration
+class SandboxConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(SandboxConfiguration.class);
+
+    /** Fails start-up, naming the setting, when the chosen sandbox cannot work on this machine. */
+    @Bean
+    Sandbox sandbox(DispatchProperties properties) throws IOException {
+        DispatchProperties.Sandbox s = properties.sandbox();
+        return switch (s.kind()) {
+            case NONE -> {
+                log.warn("nightshift.dispatch.sandbox.kind=none: agents run as plain subprocesses with this service's rights");
+                yield new Unsandboxed();
+            }
+            case BUBBLEWRAP -> {
+                Path bwrap = Executables.find("bwrap").orElseThrow(() -> new IllegalStateException(
+                        "nightshift.dispatch.sandbox.kind=bubblewrap but 'bwrap' is not on PATH: "
+                                + "install it (apt-get install -y bubblewrap) or set the kind to none for development"));
+                boolean root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+                Path setpriv = root ? Executables.require("setpriv", "to run agents as nightshift.dispatch.sandbox.run-as-uid instead of root") : null;
+                yield new Bubblewrap(bwrap, setpriv, s.runAsUid(), s.network(), s.readOnlyPaths());
+            }
+        };
+    }
+
+    @Bean
+    AgentProcess agentProcess() {
+        return AgentProcess.fromPath();
+    }
+}

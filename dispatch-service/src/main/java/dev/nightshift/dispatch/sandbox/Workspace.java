@@ -1,0 +1,74 @@
+package dev.nightshift.dispatch.sandbox;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** A run's fresh directory, seeded from the worker's working-directory template when it names one. */
+public final class Workspace {
+
+    private Workspace() {
+    }
+
+    public static Path create(Path root, String runId, Path template) throws IOException {
+        Files.createDirectories(root);
+        Path dir = Files.createDirectory(root.resolve(runId.replaceAll("[^A-Za-z0-9._-]", "_")));
+        if (template != null) {
+            copy(template, dir);
+        }
+        return dir;
+    }
+
+    /** Resolves a worker's workdir name under the templates root, refusing anything that escapes it. */
+    public static Path template(Path templatesRoot, String workdir) {
+        if (workdir == null || workdir.isBlank()) {
+            return null;
+        }
+        if (templatesRoot == null) {
+            throw new IllegalArgumentException("the worker names workdir '" + workdir
+                    + "' but nightshift.dispatch.workdirs-root is not set");
+        }
+        Path root = templatesRoot.toAbsolutePath().normalize();
+        Path t = root.resolve(workdir).normalize();
+        if (!t.startsWith(root) || t.equals(root)) {
+            throw new IllegalArgumentException("workdir '" + workdir + "' is not a directory name under " + root);
+        }
+        if (!Files.isDirectory(t)) {
+            throw new IllegalArgumentException("workdir '" + workdir + "' does not exist under " + root);
+        }
+        return t;
+    }
+
+    public static void delete(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
