@@ -1,0 +1,19 @@
+package dev.nightshift.report;
+
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class ReportApplication {
+
+    /** Each service reads its own {@code report.yml}, so all three can share one JVM in standalone mode. */
+    public static SpringApplicationBuilder builder() {
+        return new SpringApplicationBuilder(ReportApplication.class).properties("spring.config.name=report");
+    }
+
+    public static void main(String[] args) {
+        builder().run(args);
+    }
+}

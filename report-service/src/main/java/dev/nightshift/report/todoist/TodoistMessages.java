@@ -1,0 +1,37 @@
+package dev.nightshift.report.todoist;
+
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.RunFinished;
+
+/** The texts people read in their Todoist comments. */
+final class TodoistMessages {
+
+    static final String DONE = "Done. Ready for review.";
+
+    private TodoistMessages() {
+    }
+
+    static String started(RunEvent run) {
+        return "Working on it (attempt " + attempt(run) + ").";
+    }
+
+    static String finished(RunEvent run, RunFinished finished, int summaryMaxChars) {
+        return switch (finished.getOutcome()) {
+            case SUCCEEDED -> finished.getSummary() == null || finished.getSummary().isBlank()
+                    ? DONE
+                    : DONE + "\n\n" + cut(finished.getSummary().strip(), summaryMaxChars);
+            case TIMED_OUT -> "Timed out (attempt " + attempt(run) + "): " + finished.getReason();
+            case OVER_BUDGET -> "Stopped at its budget (attempt " + attempt(run) + "): " + finished.getReason();
+            case CANCELLED -> "Cancelled: " + finished.getReason();
+            case FAILED, UNKNOWN -> "Failed (attempt " + attempt(run) + "): " + finished.getReason();
+        };
+    }
+
+    private static String attempt(RunEvent run) {
+        return run.getAttempt() + "/" + run.getMaxAttempts();
+    }
+
+    private static String cut(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}

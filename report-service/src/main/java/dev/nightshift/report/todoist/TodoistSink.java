@@ -1,0 +1,79 @@
+package dev.nightshift.report.todoist;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import dev.nightshift.events.Outcome;
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.RunFinished;
+import dev.nightshift.events.RunProgress;
+import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.Source;
+import dev.nightshift.events.TodoistOutput;
+import dev.nightshift.report.ReportSink;
+import org.springframework.stereotype.Component;
+
+/**
+ * Todoist: "working on it" when a run starts; the summary (or the reason it failed) when it ends; on
+ * success the done label added to the task's labels. The task stays open: a person reviews and closes it.
+ */
+@Component
+public class TodoistSink implements ReportSink {
+
+    private final TodoistClient todoist;
+    private final TodoistProperties properties;
+
+    public TodoistSink(TodoistClient todoist, TodoistProperties properties) {
+        this.todoist = todoist;
+        this.properties = properties;
+    }
+
+    @Override
+    public String name() {
+        return "todoist";
+    }
+
+    @Override
+    public boolean wants(RunEvent event) {
+        return event.getTask().getSource() == Source.TODOIST && event.getOutputs().getTodoist() != null;
+    }
+
+    @Override
+    public void report(RunEvent run) {
+        TodoistOutput output = run.getOutputs().getTodoist();
+        String taskId = run.getTask().getSourceId();
+        switch (run.getBody()) {
+            case RunStarted s when output.getComment() -> todoist.comment(taskId, TodoistMessages.started(run), requestId(run, "started"));
+            case RunFinished f -> {
+                if (output.getComment()) {
+                    todoist.comment(taskId, TodoistMessages.finished(run, f, properties.summaryMaxChars()), requestId(run, "finished"));
+                }
+                String label = f.getOutcome() == Outcome.SUCCEEDED ? output.getDoneLabel()
+                        : run.getAttempt() >= run.getMaxAttempts() ? output.getFailedLabel() : null;
+                if (label != null && !label.isBlank()) {
+                    addLabel(taskId, label, requestId(run, "label"));
+                }
+            }
+            case RunStarted s -> { } // comments switched off
+            case RunProgress p -> { } // progress stays in the run events: a comment per step would bury the thread
+            default -> throw new IllegalArgumentException("unknown run event body " + run.getBody().getClass().getName());
+        }
+    }
+
+    /** Read, add, write: the labels a person set survive. */
+    private void addLabel(String taskId, String label, String requestId) {
+        List<String> labels = new ArrayList<>(todoist.labels(taskId));
+        if (labels.contains(label)) {
+            return;
+        }
+        labels.add(label);
+        todoist.setLabels(taskId, labels, requestId);
+    }
+
+    /** 36 characters, the same for every retry of one write of one run. */
+    private static String requestId(RunEvent run, String write) {
+        return UUID.nameUUIDFromBytes((run.getRunId() + ":" + write).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+}
