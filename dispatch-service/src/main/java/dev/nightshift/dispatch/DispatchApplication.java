@@ -1,5 +1,6 @@
 package dev.nightshift.dispatch;
 
+import dev.nightshift.events.TrustedEvents;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -7,6 +8,10 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class DispatchApplication {
+
+    static {
+        TrustedEvents.trust();
+    }
 
     /** Each service reads its own {@code dispatch.yml}, so all three can share one JVM in standalone mode. */
     public static SpringApplicationBuilder builder() {

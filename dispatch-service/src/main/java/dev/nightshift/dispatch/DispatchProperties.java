@@ -62,7 +62,7 @@ public record DispatchProperties(
             @DefaultValue("bubblewrap") Kind kind,
             @DefaultValue("true") boolean network,
             @DefaultValue("65534") int runAsUid,
-            @DefaultValue({"/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"}) List<Path> readOnlyPaths,
+            @DefaultValue({"/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"}) List<String> readOnlyPaths,
             @DefaultValue({}) List<String> passEnv) {
 
         public enum Kind { BUBBLEWRAP, NONE }

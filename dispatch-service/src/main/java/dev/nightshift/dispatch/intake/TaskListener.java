@@ -22,7 +22,7 @@ class TaskListener {
         this.runner = runner;
     }
 
-    @KafkaListener(id = "dispatch-tasks", topics = Topics.TASKS)
+    @KafkaListener(id = "dispatch-tasks", idIsGroup = false, topics = Topics.TASKS)
     void onTask(TaskEvent event) {
         switch (event.getBody()) {
             case TaskRequested r -> runner.run(event);

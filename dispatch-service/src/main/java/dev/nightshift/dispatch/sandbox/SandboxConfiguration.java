@@ -30,7 +30,7 @@ class SandboxConfiguration {
                                 + "install it (apt-get install -y bubblewrap) or set the kind to none for development"));
                 boolean root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
                 Path setpriv = root ? Executables.require("setpriv", "to run agents as nightshift.dispatch.sandbox.run-as-uid instead of root") : null;
-                yield new Bubblewrap(bwrap, setpriv, s.runAsUid(), s.network(), s.readOnlyPaths());
+                yield new Bubblewrap(bwrap, setpriv, s.runAsUid(), s.network(), s.readOnlyPaths().stream().map(Path::of).toList());
             }
         };
     }

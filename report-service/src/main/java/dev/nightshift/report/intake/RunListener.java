@@ -22,7 +22,7 @@ class RunListener {
         this.meters = meters;
     }
 
-    @KafkaListener(id = "report-runs", topics = Topics.RUNS)
+    @KafkaListener(id = "report-runs", idIsGroup = false, topics = Topics.RUNS)
     void onRun(RunEvent event) {
         for (ReportSink sink : sinks) {
             if (sink.wants(event)) {

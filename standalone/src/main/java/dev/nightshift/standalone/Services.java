@@ -1,0 +1,69 @@
+package dev.nightshift.standalone;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.nightshift.dispatch.DispatchApplication;
+import dev.nightshift.ingest.IngestApplication;
+import dev.nightshift.report.ReportApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** The three services in this JVM, each its own Spring context with its own port and settings file. */
+public final class Services implements AutoCloseable {
+
+    private final ConfigurableApplicationContext ingest;
+    private final ConfigurableApplicationContext dispatch;
+    private final ConfigurableApplicationContext report;
+
+    private Services(ConfigurableApplicationContext ingest, ConfigurableApplicationContext dispatch, ConfigurableApplicationContext report) {
+        this.ingest = ingest;
+        this.dispatch = dispatch;
+        this.report = report;
+    }
+
+    /**
+     * @param settings given to all three as command-line arguments, so they win over each service's yml;
+     *                 each service reads only its own keys
+     * @param ports    server ports of ingest, dispatch, report (0 for any free one)
+     */
+    public static Services start(Map<String, ?> settings, int ingestPort, int dispatchPort, int reportPort) {
+        // report first, ingest last: the door opens when everything behind it is ready
+        ConfigurableApplicationContext report = run(ReportApplication.builder(), settings, reportPort);
+        ConfigurableApplicationContext dispatch = run(DispatchApplication.builder(), settings, dispatchPort);
+        ConfigurableApplicationContext ingest = run(IngestApplication.builder(), settings, ingestPort);
+        return new Services(ingest, dispatch, report);
+    }
+
+    private static ConfigurableApplicationContext run(SpringApplicationBuilder builder, Map<String, ?> settings, int port) {
+        List<String> args = new ArrayList<>();
+        settings.forEach((k, v) -> args.add("--" + k + "=" + v));
+        args.add("--server.port=" + port);
+        return builder.registerShutdownHook(false).run(args.toArray(String[]::new));
+    }
+
+    public int ingestPort() {
+        return port(ingest);
+    }
+
+    public int dispatchPort() {
+        return port(dispatch);
+    }
+
+    public int reportPort() {
+        return port(report);
+    }
+
+    private static int port(ConfigurableApplicationContext context) {
+        return Integer.parseInt(context.getEnvironment().getRequiredProperty("local.server.port"));
+    }
+
+    /** Ingest first (no new work), then dispatch (runs in progress finish and are published), then report. */
+    @Override
+    public void close() {
+        ingest.close();
+        dispatch.close();
+        report.close();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.nightshift.standalone;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import dev.nightshift.dispatch.sandbox.Executables;
+
+/**
+ * Nightshift on one machine: a real Kafka broker in this JVM, the schema registry as a child process,
+ * and the three services, all keeping their state under one data directory. Ctrl-C stops them in order.
+ */
+public final class Standalone {
+
+    private Standalone() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path data = Path.of(env("NIGHTSHIFT_DATA", "nightshift-data")).toAbsolutePath();
+        Path registryHome = Path.of(env("NIGHTSHIFT_REGISTRY_HOME", "standalone/target/apicurio-registry"));
+        Path workers = Path.of(env("NIGHTSHIFT_WORKERS_FILE", "examples/workers.yml")).toAbsolutePath();
+        int kafkaPort = Integer.parseInt(env("KAFKA_PORT", "9092"));
+        int registryPort = Integer.parseInt(env("REGISTRY_PORT", "8085"));
+        int ingestPort = Integer.parseInt(env("INGEST_PORT", "8080"));
+        Files.createDirectories(data);
+
+        String secret = System.getenv("TODOIST_CLIENT_SECRET");
+        if (secret == null || secret.isBlank()) {
+            secret = "local-dev-secret";
+            System.out.println("TODOIST_CLIENT_SECRET is not set: webhooks are verified with '" + secret + "' (local use only).");
+        }
+        String token = System.getenv("TODOIST_API_TOKEN");
+        if (token == null || token.isBlank()) {
+            token = "unset";
+            System.out.println("TODOIST_API_TOKEN is not set: reports to Todoist will be refused (401), retried, then parked on nightshift.runs.dlt.");
+        }
+        String sandbox = Executables.find("bwrap").isPresent() ? "bubblewrap" : "none";
+        if (sandbox.equals("none")) {
+            System.out.println("bwrap is not installed: agents run unsandboxed (apt-get install -y bubblewrap).");
+        }
+
+        System.out.println("Starting Kafka (data in " + data.resolve("kafka") + ") ...");
+        EmbeddedBroker broker = EmbeddedBroker.start(data.resolve("kafka"), kafkaPort, kafkaPort + 1);
+        System.out.println("Starting the schema registry ...");
+        RegistryProcess registry = RegistryProcess.start(registryHome, data.resolve("registry"), registryPort, registryPort + 1,
+                data.resolve("logs/registry.log"));
+
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("spring.kafka.bootstrap-servers", broker.bootstrapServers());
+        settings.put("nightshift.registry-url", registry.url());
+        settings.put("nightshift.ingest.workers-file", workers);
+        settings.put("nightshift.ingest.todoist.client-secret", secret);
+        settings.put("nightshift.report.todoist.api-token", token);
+        settings.put("nightshift.dispatch.workspaces-root", data.resolve("workspaces"));
+        settings.put("nightshift.dispatch.workdirs-root", workers.getParent().resolve("workdirs"));
+        settings.put("nightshift.dispatch.sandbox.kind", sandbox);
+        settings.put("logging.include-application-name", false);
+        Services services;
+        try {
+            services = Services.start(settings, ingestPort, ingestPort + 1, ingestPort + 2);
+        } catch (RuntimeException e) {
+            registry.close();
+            broker.close();
+            throw e;
+        }
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("Stopping: ingest, dispatch, report, registry, Kafka ...");
+            services.close();
+            registry.close();
+            broker.close();
+            System.out.println("Stopped.");
+            stopped.countDown();
+        }, "nightshift-shutdown"));
+
+        System.out.printf("""
+
+                Nightshift is running.
+                  Todoist webhooks: POST http://127.0.0.1:%d/webhooks/todoist  (secret: TODOIST_CLIENT_SECRET)
+                  Workers:          %s
+                  Kafka:            %s    Registry: %s
+                  Metrics:          http://127.0.0.1:%d/actuator/prometheus (ingest; dispatch +1, report +2)
+                Try it:             ./nightshift try   (sends a signed item:added for the example worker)
+                Stop:               Ctrl-C
+                """, services.ingestPort(), workers, broker.bootstrapServers(), registry.url(), services.ingestPort());
+        stopped.await();
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+}
