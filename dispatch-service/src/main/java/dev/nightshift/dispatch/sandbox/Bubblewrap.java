@@ -50,13 +50,14 @@ public record Bubblewrap(Path bwrap, Path setpriv, int uid, boolean network, Lis
         for (Path p : readOnlyPaths) {
             argv.addAll(List.of("--ro-bind-try", p.toString(), p.toString()));
         }
+        // the private /tmp first: a later bind under /tmp would otherwise be hidden by it
+        argv.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
         // the agent binary may live outside the system paths (npm prefix, a test's script)
         Path binaryDir = Path.of(command.getFirst()).getParent();
         if (readOnlyPaths.stream().noneMatch(binaryDir::startsWith)) {
             argv.addAll(List.of("--ro-bind", binaryDir.toString(), binaryDir.toString()));
         }
-        argv.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                "--bind", workspace.toString(), WORKSPACE, "--chdir", WORKSPACE, "--clearenv"));
+        argv.addAll(List.of("--bind", workspace.toString(), WORKSPACE, "--chdir", WORKSPACE, "--clearenv"));
         environment.forEach((k, v) -> argv.addAll(List.of("--setenv", k, v)));
         argv.add("--");
         argv.addAll(command);

@@ -1,0 +1,56 @@
+package dev.nightshift.dispatch.budget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.nightshift.dispatch.DispatchProperties;
+import dev.nightshift.events.AgentSpec;
+import dev.nightshift.events.Budget;
+import dev.nightshift.events.Outputs;
+import dev.nightshift.events.WorkerSpec;
+import org.junit.jupiter.api.Test;
+
+class CeilingTest {
+
+    private final Ceiling ceiling = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("Read", "Write"), Duration.ofHours(1)));
+
+    @Test
+    void allowsWhatIsWithinTheLimits() {
+        assertThat(ceiling.refusal(worker("claude", List.of("Read"), Duration.ofMinutes(10)))).isEmpty();
+    }
+
+    @Test
+    void refusesAnAdapterItDoesNotRun() {
+        assertThat(ceiling.refusal(worker("aider", List.of(), Duration.ofMinutes(1))))
+                .hasValueSatisfying(r -> assertThat(r).contains("aider").contains("nightshift.dispatch.ceiling.adapters"));
+    }
+
+    @Test
+    void refusesAToolBeyondTheCeiling() {
+        assertThat(ceiling.refusal(worker("claude", List.of("Read", "Bash(rm:*)"), Duration.ofMinutes(1))))
+                .hasValueSatisfying(r -> assertThat(r).contains("Bash(rm:*)").contains("allowed-tools"));
+    }
+
+    @Test
+    void refusesALongerBudgetThanTheCeiling() {
+        assertThat(ceiling.refusal(worker("claude", List.of(), Duration.ofHours(2))))
+                .hasValueSatisfying(r -> assertThat(r).contains("max-wall-time"));
+    }
+
+    @Test
+    void aWildcardAllowsAnyTool() {
+        Ceiling open = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("*"), Duration.ofHours(1)));
+        assertThat(open.refusal(worker("claude", List.of("Bash(anything:*)"), Duration.ofMinutes(1)))).isEmpty();
+    }
+
+    private static WorkerSpec worker(String adapter, List<String> tools, Duration wallTime) {
+        return WorkerSpec.newBuilder()
+                .setName("w")
+                .setAgent(AgentSpec.newBuilder().setAdapter(adapter).setAllowedTools(tools).build())
+                .setBudget(Budget.newBuilder().setWallTimeMillis(wallTime.toMillis()).build())
+                .setOutputs(Outputs.newBuilder().build())
+                .build();
+    }
+}

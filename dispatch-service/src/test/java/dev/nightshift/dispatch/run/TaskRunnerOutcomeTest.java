@@ -1,0 +1,68 @@
+package dev.nightshift.dispatch.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import dev.nightshift.dispatch.agent.AgentSignal;
+import dev.nightshift.dispatch.sandbox.AgentProcess;
+import dev.nightshift.events.Outcome;
+import dev.nightshift.events.RunFinished;
+import org.junit.jupiter.api.Test;
+
+class TaskRunnerOutcomeTest {
+
+    private static final Duration WALL = Duration.ofMinutes(10);
+
+    @Test
+    void successNeedsASuccessResultAndExitZero() {
+        RunFinished f = TaskRunner.outcome(exit(0), result("success", false, "Done it."), WALL);
+        assertThat(f.getOutcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(f.getSummary()).isEqualTo("Done it.");
+        assertThat(f.getCostUsd()).isEqualTo(0.5);
+        assertThat(f.getTurns()).isEqualTo(4);
+        assertThat(f.getInputTokens()).isEqualTo(100L);
+        assertThat(f.getOutputTokens()).isEqualTo(200L);
+    }
+
+    @Test
+    void anErrorResultFailsWithItsText() {
+        RunFinished f = TaskRunner.outcome(exit(1), result("error_during_execution", true, "API Error: 529"), WALL);
+        assertThat(f.getOutcome()).isEqualTo(Outcome.FAILED);
+        assertThat(f.getReason()).contains("API Error: 529").contains("exit code 1");
+    }
+
+    @Test
+    void aSuccessResultWithANonZeroExitFails() {
+        assertThat(TaskRunner.outcome(exit(2), result("success", false, "ok"), WALL).getOutcome()).isEqualTo(Outcome.FAILED);
+    }
+
+    @Test
+    void noResultLineFailsWithStderr() {
+        RunFinished f = TaskRunner.outcome(new AgentProcess.Exit(127, false, "claude: command not found", Duration.ofMillis(5)), null, WALL);
+        assertThat(f.getOutcome()).isEqualTo(Outcome.FAILED);
+        assertThat(f.getReason()).contains("code 127").contains("command not found");
+    }
+
+    @Test
+    void budgetStopsAreOverBudget() {
+        assertThat(TaskRunner.outcome(exit(1), result("error_max_turns", true, null), WALL).getOutcome()).isEqualTo(Outcome.OVER_BUDGET);
+        assertThat(TaskRunner.outcome(exit(1), result("error_max_budget_usd", true, null), WALL).getOutcome()).isEqualTo(Outcome.OVER_BUDGET);
+    }
+
+    @Test
+    void theWallClockWinsOverAnyResult() {
+        RunFinished f = TaskRunner.outcome(new AgentProcess.Exit(null, true, "", WALL), result("success", false, "late"), WALL);
+        assertThat(f.getOutcome()).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(f.getReason()).contains("PT10M");
+        assertThat(f.getExitCode()).isNull();
+    }
+
+    private static AgentProcess.Exit exit(int code) {
+        return new AgentProcess.Exit(code, false, "", Duration.ofSeconds(3));
+    }
+
+    private static AgentSignal.Result result(String subtype, boolean isError, String text) {
+        return new AgentSignal.Result(subtype, isError, text, 0.5, 100L, 200L, 4);
+    }
+}

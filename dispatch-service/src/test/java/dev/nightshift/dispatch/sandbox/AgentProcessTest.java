@@ -1,0 +1,93 @@
+package dev.nightshift.dispatch.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real processes: the process-group handling is what keeps a run from outliving its budget. */
+@Timeout(60)
+class AgentProcessTest {
+
+    private final AgentProcess agents = AgentProcess.fromPath();
+
+    @TempDir
+    Path workspace;
+
+    @Test
+    void deliversStdoutLinesAndTheExitCode() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        AgentProcess.Exit exit = agents.run(sh("echo one; echo two; echo oops >&2; exit 3"), Duration.ofSeconds(10), Duration.ofSeconds(1), lines::add);
+
+        assertThat(lines).containsExactly("one", "two");
+        assertThat(exit.exitCode()).isEqualTo(3);
+        assertThat(exit.timedOut()).isFalse();
+        assertThat(exit.stderrTail()).isEqualTo("oops");
+    }
+
+    @Test
+    void runsInTheWorkspaceWithOnlyTheGivenEnvironment() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Launch launch = new Launch(List.of("/bin/sh", "-c", "pwd; env | sort"), Map.of("PATH", "/usr/bin:/bin", "ONLY", "this"), workspace);
+        agents.run(launch, Duration.ofSeconds(10), Duration.ofSeconds(1), lines::add);
+
+        assertThat(lines.getFirst()).isEqualTo(workspace.toRealPath().toString());
+        assertThat(lines).contains("ONLY=this").noneMatch(l -> l.startsWith("JAVA_HOME=") || l.startsWith("HOME="));
+    }
+
+    @Test
+    void stopsTheWholeGroupAtTheWallTime() throws Exception {
+        String marker = marker();
+        long start = System.nanoTime();
+        AgentProcess.Exit exit = agents.run(sh("sleep " + marker + "1 & sleep " + marker + "2"), Duration.ofMillis(500), Duration.ofSeconds(2), l -> { });
+
+        assertThat(exit.timedOut()).isTrue();
+        assertThat(exit.exitCode()).isNull();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        assertThat(survivors(marker)).isEmpty();
+    }
+
+    @Test
+    void killsWhatIgnoresTerm() throws Exception {
+        String marker = marker();
+        // ignored signals are inherited: the sleep ignores TERM too
+        AgentProcess.Exit exit = agents.run(sh("trap '' TERM; sleep " + marker + "3"), Duration.ofMillis(300), Duration.ofMillis(500), l -> { });
+
+        assertThat(exit.timedOut()).isTrue();
+        assertThat(survivors(marker)).isEmpty();
+    }
+
+    @Test
+    void leavesNothingBehindAfterANormalExit() throws Exception {
+        String marker = marker();
+        AgentProcess.Exit exit = agents.run(sh("sleep " + marker + "4 >/dev/null 2>&1 & echo started"), Duration.ofSeconds(10), Duration.ofSeconds(1), l -> { });
+
+        assertThat(exit.exitCode()).isZero();
+        assertThat(survivors(marker)).isEmpty();
+    }
+
+    private Launch sh(String script) {
+        return new Launch(List.of("/bin/sh", "-c", script), Map.of("PATH", "/usr/bin:/bin"), workspace);
+    }
+
+    /** A number no other process on the machine has on its command line. */
+    private static String marker() {
+        return "9" + Math.abs(UUID.randomUUID().getMostSignificantBits() % 1_000_000_000L);
+    }
+
+    static List<String> survivors(String marker) throws InterruptedException {
+        Thread.sleep(200); // a killed process may take a moment to be reaped
+        return ProcessHandle.allProcesses()
+                .map(p -> p.info().commandLine().orElse(""))
+                .filter(c -> c.contains(marker))
+                .toList();
+    }
+}
