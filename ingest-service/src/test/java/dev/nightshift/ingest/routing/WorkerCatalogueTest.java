@@ -1,0 +1,99 @@
+package dev.nightshift.ingest.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkerCatalogueTest {
+
+    private static final String WRITER = """
+            workers:
+              - name: writer
+                trigger:
+                  todoist:
+                    project: LinkedIn Writer
+                goal: |
+                  Write about: {{title}}
+                  {{ description }}
+                agent:
+                  adapter: claude
+                  model: sonnet
+                  allowed-tools: [Read, Write]
+                  workdir: writer
+                budget:
+                  wall-time: 15m
+                  max-turns: 30
+                  max-cost-usd: 1.5
+                outputs:
+                  todoist:
+                    done-label: agent-done
+            """;
+
+    @Test
+    void loadsAWorker() {
+        Worker w = WorkerCatalogue.parse(WRITER).workers().getFirst();
+
+        assertThat(w.name()).isEqualTo("writer");
+        assertThat(w.trigger()).isEqualTo(new Trigger.TodoistProject("LinkedIn Writer"));
+        assertThat(w.agent()).isEqualTo(new Worker.Agent("claude", "sonnet", List.of("Read", "Write"), "writer"));
+        assertThat(w.budget()).isEqualTo(new Worker.Budget(Duration.ofMinutes(15), 30, 1.5, 3));
+        assertThat(w.outputs().todoist()).isEqualTo(new Worker.TodoistOutput(true, "agent-done", null));
+        assertThat(w.goal().render(Map.of("title", "Kafka", "description", "at night")))
+                .isEqualTo("Write about: Kafka\nat night\n");
+    }
+
+    @Test
+    void findsByTrigger() {
+        WorkerCatalogue catalogue = WorkerCatalogue.parse(WRITER);
+        assertThat(catalogue.find(Trigger.TodoistProject.class, t -> t.matches("123", "LinkedIn Writer"))).isPresent();
+        assertThat(catalogue.find(Trigger.TodoistProject.class, t -> t.matches("LinkedIn Writer", null))).isPresent();
+        assertThat(catalogue.find(Trigger.TodoistProject.class, t -> t.matches("123", "Groceries"))).isEmpty();
+    }
+
+    @Test
+    void namesTheWorkerAndFieldAtFault() {
+        assertRefused(WRITER.replace("wall-time: 15m", "wall-time: soon"), "workers[0] (writer): budget.wall-time 'soon' is not a duration");
+        assertRefused(WRITER.replace("{{title}}", "{{titel}}"), "workers[0] (writer): goal: unknown placeholder {{titel}}");
+        assertRefused(WRITER.replace("adapter: claude", "adapter: ''"), "agent.adapter is required");
+        assertRefused(WRITER.replace("    outputs:\n      todoist:\n        done-label: agent-done\n", ""), "outputs.todoist is required");
+        assertRefused(WRITER.replace("name: writer", "name: Writer Bot"), "name must be lower-case");
+        assertRefused(WRITER.replace("max-turns: 30", "max-turns: 0"), "budget.max-turns must be at least 1");
+        assertRefused(WRITER.replace("model: sonnet", "modle: sonnet"), "modle");
+        assertRefused(WRITER + WRITER.substring("workers:\n".length()), "workers[1] (writer): name 'writer' is used twice");
+        assertRefused("workers: []", "no workers");
+        assertRefused("workers: [", "not a valid worker catalogue");
+    }
+
+    @Test
+    void aMissingFileNamesTheSetting(@TempDir Path dir) {
+        assertThatThrownBy(() -> WorkerCatalogue.load(dir.resolve("nope.yml")))
+                .hasMessageContaining("nope.yml").hasMessageContaining("nightshift.ingest.workers-file");
+    }
+
+    @Test
+    void loadsTheExampleCatalogue() {
+        // the catalogue the README's run command uses must stay valid
+        WorkerCatalogue example = WorkerCatalogue.load(Path.of("../examples/workers.yml"));
+        assertThat(example.workers()).extracting(Worker::name).contains("writer");
+    }
+
+    @Test
+    void aBadFileNamesTheFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("workers.yml"), "workers: []");
+        assertThatThrownBy(() -> WorkerCatalogue.load(file)).hasMessageStartingWith(file.toString());
+    }
+
+    private static void assertRefused(String yaml, String message) {
+        assertThatThrownBy(() -> WorkerCatalogue.parse(yaml))
+                .isInstanceOf(WorkerCatalogue.InvalidCatalogueException.class)
+                .hasMessageContaining(message);
+    }
+}

@@ -1,0 +1,168 @@
+package dev.nightshift.report.todoist;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.nightshift.events.Outcome;
+import dev.nightshift.events.Outputs;
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.RunFinished;
+import dev.nightshift.events.RunProgress;
+import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.Source;
+import dev.nightshift.events.TaskRef;
+import dev.nightshift.events.TodoistOutput;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestClientException;
+
+/** The Todoist sink against a stand-in Todoist: the exact requests it makes. */
+class TodoistSinkTest {
+
+    private static final WireMockServer todoist = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().http2PlainDisabled(true));
+    private TodoistSink sink;
+
+    @BeforeAll
+    static void start() {
+        todoist.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        todoist.stop();
+    }
+
+    @BeforeEach
+    void setUp() {
+        todoist.resetAll();
+        todoist.stubFor(post("/api/v1/comments").willReturn(okJson("{\"id\":\"c1\"}")));
+        todoist.stubFor(get("/api/v1/tasks/T1").willReturn(okJson("{\"id\":\"T1\",\"labels\":[\"writing\",\"urgent\"]}")));
+        todoist.stubFor(post("/api/v1/tasks/T1").willReturn(okJson("{\"id\":\"T1\"}")));
+        TodoistProperties properties = new TodoistProperties(URI.create(todoist.baseUrl() + "/api/v1"), "report-token", 100);
+        sink = new TodoistSink(new TodoistClient(RestClient.builder(), properties), properties);
+    }
+
+    @Test
+    void commentsWhenARunStarts() {
+        sink.report(run(1, RunStarted.newBuilder().setAdapter("claude").build()));
+
+        List<LoggedRequest> requests = todoist.findAll(postRequestedFor(urlEqualTo("/api/v1/comments")));
+        assertThat(requests).hasSize(1);
+        todoist.verify(postRequestedFor(urlEqualTo("/api/v1/comments"))
+                .withHeader("Authorization", equalTo("Bearer report-token"))
+                .withHeader("Content-Type", equalTo("application/json"))
+                .withRequestBody(equalToJson("{\"task_id\":\"T1\",\"content\":\"Working on it (attempt 1/3).\"}")));
+        assertThat(requests.getFirst().getHeader("X-Request-Id")).hasSize(36);
+        assertThat(todoist.getAllServeEvents()).hasSize(1);
+    }
+
+    @Test
+    void onSuccessCommentsTheSummaryAndAddsTheDoneLabelKeepingThePersonsLabels() {
+        sink.report(run(1, finished(Outcome.SUCCEEDED, "Drafted the post in draft.md.", null)));
+
+        todoist.verify(postRequestedFor(urlEqualTo("/api/v1/comments"))
+                .withRequestBody(equalToJson("{\"task_id\":\"T1\",\"content\":\"Done. Ready for review.\\n\\nDrafted the post in draft.md.\"}")));
+        todoist.verify(getRequestedFor(urlEqualTo("/api/v1/tasks/T1")).withHeader("Authorization", equalTo("Bearer report-token")));
+        todoist.verify(postRequestedFor(urlEqualTo("/api/v1/tasks/T1"))
+                .withRequestBody(equalToJson("{\"labels\":[\"writing\",\"urgent\",\"agent-done\"]}")));
+        assertThat(todoist.getAllServeEvents()).hasSize(3);
+    }
+
+    @Test
+    void cutsALongSummary() {
+        sink.report(run(1, finished(Outcome.SUCCEEDED, "x".repeat(500), null)));
+        LoggedRequest comment = todoist.findAll(postRequestedFor(urlEqualTo("/api/v1/comments"))).getFirst();
+        assertThat(comment.getBodyAsString()).contains("x".repeat(99) + "…").doesNotContain("x".repeat(100));
+    }
+
+    @Test
+    void doesNotWriteALabelThatIsAlreadyThere() {
+        todoist.stubFor(get("/api/v1/tasks/T1").willReturn(okJson("{\"id\":\"T1\",\"labels\":[\"agent-done\"]}")));
+        sink.report(run(1, finished(Outcome.SUCCEEDED, "again", null)));
+        todoist.verify(0, postRequestedFor(urlEqualTo("/api/v1/tasks/T1")));
+    }
+
+    @Test
+    void onFailureCommentsTheReasonAndLabelsOnlyAfterTheLastAttempt() {
+        sink.report(run(1, finished(Outcome.FAILED, null, "the agent reported an error (exit code 1): API Error: 529")));
+        todoist.verify(postRequestedFor(urlEqualTo("/api/v1/comments")).withRequestBody(equalToJson(
+                "{\"task_id\":\"T1\",\"content\":\"Failed (attempt 1/3): the agent reported an error (exit code 1): API Error: 529\"}")));
+        todoist.verify(0, getRequestedFor(urlEqualTo("/api/v1/tasks/T1")));
+
+        todoist.resetRequests();
+        sink.report(run(3, finished(Outcome.TIMED_OUT, null, "no result within the wall-time budget of PT15M")));
+        todoist.verify(postRequestedFor(urlEqualTo("/api/v1/comments")).withRequestBody(equalToJson(
+                "{\"task_id\":\"T1\",\"content\":\"Timed out (attempt 3/3): no result within the wall-time budget of PT15M\"}")));
+        todoist.verify(postRequestedFor(urlEqualTo("/api/v1/tasks/T1"))
+                .withRequestBody(equalToJson("{\"labels\":[\"writing\",\"urgent\",\"agent-failed\"]}")));
+    }
+
+    @Test
+    void progressIsNotCommented() {
+        sink.report(run(1, RunProgress.newBuilder().setSequence(1).setLine("Reading CLAUDE.md").build()));
+        assertThat(todoist.getAllServeEvents()).isEmpty();
+    }
+
+    @Test
+    void aRetryOfTheSameWriteCarriesTheSameRequestId() {
+        RunEvent started = run(1, RunStarted.newBuilder().setAdapter("claude").build());
+        sink.report(started);
+        sink.report(started);
+        List<LoggedRequest> requests = todoist.findAll(postRequestedFor(urlEqualTo("/api/v1/comments")));
+        assertThat(requests).hasSize(2);
+        assertThat(requests.get(0).getHeader("X-Request-Id")).isEqualTo(requests.get(1).getHeader("X-Request-Id"));
+    }
+
+    @Test
+    void aFailingTodoistIsAnErrorSoTheEventIsRetried() {
+        todoist.stubFor(post("/api/v1/comments").willReturn(aResponse().withStatus(503)));
+        assertThatThrownBy(() -> sink.report(run(1, RunStarted.newBuilder().setAdapter("claude").build())))
+                .isInstanceOf(RestClientException.class);
+    }
+
+    @Test
+    void wantsOnlyTodoistTasksWithTodoistOutputs() {
+        assertThat(sink.wants(run(1, RunStarted.newBuilder().setAdapter("claude").build()))).isTrue();
+        RunEvent noOutputs = run(1, RunStarted.newBuilder().setAdapter("claude").build());
+        noOutputs.setOutputs(Outputs.newBuilder().build());
+        assertThat(sink.wants(noOutputs)).isFalse();
+    }
+
+    private static RunFinished finished(Outcome outcome, String summary, String reason) {
+        return RunFinished.newBuilder().setOutcome(outcome).setSummary(summary).setReason(reason).setDurationMillis(1234).build();
+    }
+
+    private static RunEvent run(int attempt, Object body) {
+        return RunEvent.newBuilder()
+                .setTaskKey("todoist:T1")
+                .setRunId("run-" + attempt)
+                .setAttempt(attempt)
+                .setMaxAttempts(3)
+                .setWorker("writer")
+                .setOccurredAt(Instant.parse("2026-11-21T10:00:00Z"))
+                .setTask(TaskRef.newBuilder().setSource(Source.TODOIST).setSourceId("T1").setTitle("Write a post").build())
+                .setOutputs(Outputs.newBuilder().setTodoist(TodoistOutput.newBuilder()
+                        .setDoneLabel("agent-done").setFailedLabel("agent-failed").build()).build())
+                .setBody(body)
+                .build();
+    }
+}
