@@ -47,7 +47,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         props.put("share.coordinator.state.topic.replication.factor", "1");
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
-        props.put("auto.create.topics.enable", "true");
+        // topics are created by the services that own them, with their partition counts
+        props.put("auto.create.topics.enable", "false");
         props.put("num.partitions", "1");
         KafkaConfig config = new KafkaConfig(props, false);
 

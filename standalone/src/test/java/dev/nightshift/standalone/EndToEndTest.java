@@ -1,0 +1,158 @@
+package dev.nightshift.standalone;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import com.github.tomakehurst.wiremock.http.LoggedResponse;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.nightshift.events.Outcome;
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.RunFinished;
+import dev.nightshift.events.RunProgress;
+import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.Topics;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The walking skeleton: a signed Todoist webhook becomes a task event, a sandboxed (stand-in) Claude
+ * Code run, run events, and comments and a label on the (stand-in) Todoist, on a real broker and registry.
+ */
+@Timeout(120)
+class EndToEndTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static RunningNightshift nightshift;
+
+    @BeforeAll
+    static void start() {
+        nightshift = RunningNightshift.get();
+    }
+
+    @Test
+    void aTaskIsDoneAndComesBackAsACommentAndALabel() throws Exception {
+        String taskId = newTaskId();
+        assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "Write a post about Kafka at night"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> requestsFor(taskId).size() >= 4);
+        Thread.sleep(500); // nothing more may follow
+        List<LoggedRequest> requests = requestsFor(taskId);
+        assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl()).containsExactly(
+                "POST /api/v1/comments",
+                "POST /api/v1/comments",
+                "GET /api/v1/tasks/" + taskId,
+                "POST /api/v1/tasks/" + taskId);
+        assertThat(json(requests.get(0))).isEqualTo(JSON.readTree(
+                "{\"task_id\":\"" + taskId + "\",\"content\":\"Working on it (attempt 1/3).\"}"));
+        assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
+                + "\"Done. Ready for review.\\n\\nDrafted the post in draft.md (working directory /workspace, draft exists: yes).\"}"));
+        assertThat(json(requests.get(3))).isEqualTo(JSON.readTree("{\"labels\":[\"writing\",\"agent-done\"]}"));
+        assertThat(requests).allSatisfy(r -> assertThat(r.getHeader("Authorization")).isEqualTo("Bearer report-token"));
+
+        List<RunEvent> runs = runEvents(taskId);
+        assertThat(runs).extracting(r -> r.getBody().getClass().getSimpleName())
+                .containsExactly("RunStarted", "RunProgress", "RunProgress", "RunFinished");
+        assertThat(runs).extracting(RunEvent::getRunId).containsOnly(runs.getFirst().getRunId());
+        assertThat(((RunStarted) runs.getFirst().getBody()).getModel()).isEqualTo("sonnet");
+        assertThat(runs.subList(1, 3)).extracting(r -> ((RunProgress) r.getBody()).getLine())
+                .containsExactly("Reading CLAUDE.md", "Writing draft.md");
+        RunFinished finished = (RunFinished) runs.getLast().getBody();
+        assertThat(finished.getOutcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(finished.getCostUsd()).isEqualTo(0.0312);
+        assertThat(finished.getInputTokens()).isEqualTo(12L);
+        assertThat(finished.getOutputTokens()).isEqualTo(60L);
+        assertThat(finished.getTurns()).isEqualTo(3);
+        assertThat(finished.getExitCode()).isZero();
+        assertThat(runs.getFirst().getWorker()).isEqualTo("writer");
+    }
+
+    @Test
+    void aFailingAgentIsReportedWithItsReason() throws Exception {
+        String taskId = newTaskId();
+        assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "scenario:fail write something"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> requestsFor(taskId).size() >= 2);
+        Thread.sleep(500);
+        List<LoggedRequest> requests = requestsFor(taskId);
+        assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl())
+                .containsExactly("POST /api/v1/comments", "POST /api/v1/comments");
+        assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
+                + "\"Failed (attempt 1/3): the agent reported an error (exit code 1): API Error: 529 overloaded\"}"));
+
+        RunFinished finished = (RunFinished) runEvents(taskId).getLast().getBody();
+        assertThat(finished.getOutcome()).isEqualTo(Outcome.FAILED);
+        assertThat(finished.getExitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void aHangingAgentIsStoppedAtItsBudgetAndLeavesNothingBehind() throws Exception {
+        String taskId = newTaskId();
+        long start = System.nanoTime();
+        assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "scenario:hang forever"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> requestsFor(taskId).size() >= 2);
+        Thread.sleep(500);
+        List<LoggedRequest> requests = requestsFor(taskId);
+        assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl())
+                .containsExactly("POST /api/v1/comments", "POST /api/v1/comments");
+        assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
+                + "\"Timed out (attempt 1/3): no result within the wall-time budget of PT5S; the agent was stopped\"}"));
+
+        RunFinished finished = (RunFinished) runEvents(taskId).getLast().getBody();
+        assertThat(finished.getOutcome()).isEqualTo(Outcome.TIMED_OUT);
+        assertThat(finished.getExitCode()).isNull();
+        assertThat(Duration.ofMillis(finished.getDurationMillis())).isBetween(Duration.ofSeconds(5), Duration.ofSeconds(8));
+        // the stand-in's "sleep 987654 &" child and its "sleep 987655" are gone
+        assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")).filter(c -> c.contains("98765")))
+                .isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void workspacesAreRemovedAfterTheRun() throws Exception {
+        String taskId = newTaskId();
+        assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "Write a haiku"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> requestsFor(taskId).size() >= 4);
+        String runId = runEvents(taskId).getFirst().getRunId();
+        assertThat(nightshift.workspaces.resolve(runId)).doesNotExist();
+    }
+
+    static String newTaskId() {
+        return "T" + UUID.randomUUID().toString().replace("-", "").substring(0, 15);
+    }
+
+    static void assertPublished(String body) throws Exception {
+        HttpResponse<String> response = TodoistWebhooks.send(nightshift.webhookUrl(), body, RunningNightshift.CLIENT_SECRET,
+                UUID.randomUUID().toString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.body()).contains("\"result\":\"published\"");
+    }
+
+    /** The stand-in Todoist's requests about one task, oldest first. */
+    static List<LoggedRequest> requestsFor(String taskId) {
+        return nightshift.todoist.getAllServeEvents().stream()
+                .map(ServeEvent::getRequest)
+                .filter(r -> r.getUrl().endsWith("/tasks/" + taskId) || r.getBodyAsString().contains("\"task_id\":\"" + taskId + "\""))
+                .sorted((a, b) -> a.getLoggedDate().compareTo(b.getLoggedDate()))
+                .toList();
+    }
+
+    static List<RunEvent> runEvents(String taskId) {
+        return TopicReader.valuesFor(Topics.RUNS, "todoist:" + taskId).stream().map(RunEvent.class::cast).toList();
+    }
+
+    private static JsonNode json(LoggedRequest request) {
+        return JSON.readTree(request.getBodyAsString());
+    }
+}

@@ -1,0 +1,149 @@
+package dev.nightshift.standalone;
+
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import dev.nightshift.dispatch.sandbox.Executables;
+
+/**
+ * All three services on the shared broker and registry, with a stand-in Todoist (WireMock) and the
+ * stand-in Claude Code script as the agent binary. Started once per test run; tests tell their work
+ * apart by task id.
+ */
+public final class RunningNightshift {
+
+    public static final String CLIENT_SECRET = "test-client-secret";
+    public static final String PROJECT_ID = "6Jf8VQXxpwv56VQ7";
+    public static final String NAMED_PROJECT_ID = "6Jf8VQXxpwvNAMED";
+    public static final String NAMED_PROJECT = "LinkedIn Writer";
+
+    private static RunningNightshift instance;
+
+    public final WireMockServer todoist;
+    public final Services services;
+    public final Path workspaces;
+
+    private RunningNightshift(WireMockServer todoist, Services services, Path workspaces) {
+        this.todoist = todoist;
+        this.services = services;
+        this.workspaces = workspaces;
+    }
+
+    public static synchronized RunningNightshift get() {
+        if (instance == null) {
+            try {
+                instance = start();
+            } catch (IOException e) {
+                throw new IllegalStateException("could not start Nightshift for the tests", e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                instance.services.close();
+                instance.todoist.stop();
+            }, "test-nightshift-shutdown"));
+        }
+        return instance;
+    }
+
+    private static RunningNightshift start() throws IOException {
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        WireMockServer todoist = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().http2PlainDisabled(true));
+        todoist.start();
+        stubTodoist(todoist);
+
+        // world-readable places: the sandboxed agent runs as an unprivileged uid
+        Path open = Files.createTempDirectory(Path.of("/tmp"), "nightshift-it-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path agents = Files.createDirectory(open.resolve("agents"));
+        Path claude = Files.copy(Path.of("target/test-classes/agents/claude"), agents.resolve("claude"), StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(claude, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path workspaces = Files.createDirectory(open.resolve("workspaces"));
+        Path catalogue = Files.writeString(open.resolve("workers.yml"), """
+                workers:
+                  - name: writer
+                    trigger:
+                      todoist:
+                        project: %s
+                    goal: |
+                      {{title}}
+                      {{description}}
+                    agent:
+                      adapter: claude
+                      model: sonnet
+                      allowed-tools: [Read, Write]
+                      workdir: writer
+                    budget:
+                      wall-time: 5s
+                      max-turns: 5
+                      max-cost-usd: 0.5
+                    outputs:
+                      todoist:
+                        done-label: agent-done
+                  - name: named
+                    trigger:
+                      todoist:
+                        project: %s
+                    goal: "{{title}}"
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 5s
+                    outputs:
+                      todoist:
+                        done-label: agent-done
+                """.formatted(PROJECT_ID, NAMED_PROJECT));
+
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());
+        settings.put("nightshift.registry-url", infra.registryUrl());
+        settings.put("nightshift.ingest.workers-file", catalogue);
+        settings.put("nightshift.ingest.todoist.client-secret", CLIENT_SECRET);
+        settings.put("nightshift.ingest.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
+        settings.put("nightshift.ingest.todoist.api-token", "ingest-token");
+        settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
+        settings.put("nightshift.report.todoist.api-token", "report-token");
+        settings.put("nightshift.dispatch.agents.claude.binary", claude);
+        settings.put("nightshift.dispatch.workspaces-root", workspaces);
+        settings.put("nightshift.dispatch.workdirs-root", Path.of("target/test-classes/workdirs").toAbsolutePath());
+        settings.put("nightshift.dispatch.kill-grace", "2s");
+        settings.put("nightshift.dispatch.sandbox.kind", sandboxKind());
+        settings.put("nightshift.dispatch.sandbox.network", false);
+        settings.put("spring.kafka.listener.concurrency", 3);
+        settings.put("logging.include-application-name", false);
+        return new RunningNightshift(todoist, Services.start(settings, 0, 0, 0), workspaces);
+    }
+
+    /** The real sandbox where bwrap exists; CI requires it (NIGHTSHIFT_REQUIRE_SANDBOX=1). */
+    static String sandboxKind() {
+        boolean present = Executables.find("bwrap").isPresent();
+        if (!present && "1".equals(System.getenv("NIGHTSHIFT_REQUIRE_SANDBOX"))) {
+            throw new IllegalStateException("NIGHTSHIFT_REQUIRE_SANDBOX=1 but bwrap is not installed");
+        }
+        return present ? "bubblewrap" : "none";
+    }
+
+    /** Todoist as the tests need it: comments and label writes succeed, every task starts labelled "writing". */
+    private static void stubTodoist(WireMockServer todoist) {
+        todoist.stubFor(post("/api/v1/comments").willReturn(okJson("{\"id\":\"comment-1\"}")));
+        todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\",\"labels\":[\"writing\"]}")));
+        todoist.stubFor(post(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\"}")));
+        todoist.stubFor(WireMock.get("/api/v1/projects/" + NAMED_PROJECT_ID).willReturn(okJson("{\"id\":\"" + NAMED_PROJECT_ID + "\",\"name\":\"" + NAMED_PROJECT + "\"}")));
+        todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/projects/[^/]+")).atPriority(10).willReturn(okJson("{\"id\":\"p\",\"name\":\"Groceries\"}")));
+    }
+
+    public String webhookUrl() {
+        return "http://127.0.0.1:" + services.ingestPort() + "/webhooks/todoist";
+    }
+}
