@@ -35,11 +35,13 @@ public final class RunningNightshift {
     public final WireMockServer todoist;
     public final Services services;
     public final Path workspaces;
+    public final Path catalogue;
 
-    private RunningNightshift(WireMockServer todoist, Services services, Path workspaces) {
+    private RunningNightshift(WireMockServer todoist, Services services, Path workspaces, Path catalogue) {
         this.todoist = todoist;
         this.services = services;
         this.workspaces = workspaces;
+        this.catalogue = catalogue;
     }
 
     public static synchronized RunningNightshift get() {
@@ -122,7 +124,7 @@ public final class RunningNightshift {
         settings.put("nightshift.dispatch.sandbox.network", false);
         settings.put("spring.kafka.listener.concurrency", 3);
         settings.put("logging.include-application-name", false);
-        return new RunningNightshift(todoist, Services.start(settings, 0, 0, 0), workspaces);
+        return new RunningNightshift(todoist, Services.start(settings, 0, 0, 0), workspaces, catalogue);
     }
 
     /** The real sandbox where bwrap exists; CI requires it (NIGHTSHIFT_REQUIRE_SANDBOX=1). */
