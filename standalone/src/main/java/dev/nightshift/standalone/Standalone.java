@@ -32,9 +32,12 @@ public final class Standalone {
             System.out.println("TODOIST_CLIENT_SECRET is not set: webhooks are verified with '" + secret + "' (local use only).");
         }
         String token = System.getenv("TODOIST_API_TOKEN");
+        Map<String, Object> settings = new LinkedHashMap<>();
         if (token == null || token.isBlank()) {
+            // without a token nothing is sent to Todoist: reports go to a closed local port, fail, are retried, then parked
             token = "unset";
-            System.out.println("TODOIST_API_TOKEN is not set: reports to Todoist will be refused (401), retried, then parked on nightshift.runs.dlt.");
+            settings.put("nightshift.report.todoist.api-base-url", "http://127.0.0.1:9/todoist-token-unset");
+            System.out.println("TODOIST_API_TOKEN is not set: runs are not reported to Todoist (they end up on nightshift.runs.dlt).");
         }
         String sandbox = Executables.find("bwrap").isPresent() ? "bubblewrap" : "none";
         if (sandbox.equals("none")) {
@@ -47,7 +50,6 @@ public final class Standalone {
         RegistryProcess registry = RegistryProcess.start(registryHome, data.resolve("registry"), registryPort, registryPort + 1,
                 data.resolve("logs/registry.log"));
 
-        Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("spring.kafka.bootstrap-servers", broker.bootstrapServers());
         settings.put("nightshift.registry-url", registry.url());
         settings.put("nightshift.ingest.workers-file", workers);

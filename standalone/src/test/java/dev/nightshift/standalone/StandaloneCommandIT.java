@@ -1,0 +1,97 @@
+package dev.nightshift.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged standalone jar that {@code ./nightshift run} starts: it comes up on its own broker and
+ * registry, accepts a signed webhook for the example worker, and stops cleanly on SIGTERM (Ctrl-C).
+ */
+@Timeout(300)
+class StandaloneCommandIT {
+
+    @Test
+    void startsAcceptsASignedWebhookAndStopsCleanly(@TempDir Path data) throws Exception {
+        Path jar;
+        try (Stream<Path> files = Files.list(Path.of("target"))) {
+            jar = files.filter(p -> p.getFileName().toString().matches("standalone-.*-exec\\.jar")).findFirst().orElseThrow();
+        }
+        int kafka = freeRange(2);
+        int registry = freeRange(2);
+        int ingest = freeRange(3);
+        Path output = data.resolve("output.log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("NIGHTSHIFT_DATA", data.resolve("nightshift-data").toString());
+        env.put("NIGHTSHIFT_REGISTRY_HOME", SharedInfrastructure.registryHome().toString());
+        env.put("NIGHTSHIFT_WORKERS_FILE", "../examples/workers.yml");
+        env.put("KAFKA_PORT", String.valueOf(kafka));
+        env.put("REGISTRY_PORT", String.valueOf(registry));
+        env.put("INGEST_PORT", String.valueOf(ingest));
+        env.put("TODOIST_CLIENT_SECRET", "it-secret");
+        env.remove("TODOIST_API_TOKEN");
+        Process nightshift = builder.start();
+        try {
+            await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> log(output).contains("Nightshift is running") || !nightshift.isAlive());
+            assertThat(nightshift.isAlive()).as(log(output)).isTrue();
+
+            HttpResponse<String> r = TodoistWebhooks.send("http://127.0.0.1:" + ingest + "/webhooks/todoist",
+                    TodoistWebhooks.itemAdded("it-task-1", "Nightshift", "Write a short post"), "it-secret", "it-delivery-1");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).contains("\"result\":\"published\"");
+            await().atMost(Duration.ofSeconds(30)).until(() -> log(output).contains("finished:"));
+        } finally {
+            nightshift.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook stops everything in order
+            assertThat(nightshift.waitFor(90, TimeUnit.SECONDS)).as("stopped within 90 s").isTrue();
+        }
+        assertThat(log(output)).contains("Stopped.");
+        assertThat(data.resolve("nightshift-data/kafka/meta.properties")).exists();
+        assertThat(data.resolve("nightshift-data/registry")).isNotEmptyDirectory();
+    }
+
+    private static String log(Path output) throws IOException {
+        return Files.exists(output) ? Files.readString(output) : "";
+    }
+
+    /** The first of {@code n} consecutive free ports (the services use base, base+1, ...). */
+    private static int freeRange(int n) throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int base;
+            try (ServerSocket s = new ServerSocket(0)) {
+                base = s.getLocalPort();
+            }
+            if (base + n >= 65535) {
+                continue;
+            }
+            boolean free = true;
+            for (int i = 1; i < n && free; i++) {
+                try (ServerSocket s = new ServerSocket(base + i)) {
+                    free = true;
+                } catch (IOException e) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return base;
+            }
+        }
+        throw new IOException("no range of " + n + " free ports found");
+    }
+}
