@@ -19,6 +19,7 @@ import org.springframework.validation.annotation.Validated;
  * @param workdirsRoot   where the workers' working-directory templates (skills, instructions) live
  * @param keepWorkspaces keep a run's workspace after it ends (for inspection); otherwise it is deleted
  * @param killGrace      between TERM and KILL when a run is stopped
+ * @param shutdownWait   how long stopping the service waits for the run in progress to end
  * @param runsPartitions partitions of nightshift.runs when dispatch creates it
  * @param agents         per adapter name (claude): where its binary is
  * @param ceiling        what this dispatcher will ever run, whatever a task event asks for
@@ -31,6 +32,7 @@ public record DispatchProperties(
         Path workdirsRoot,
         @DefaultValue("false") boolean keepWorkspaces,
         @DefaultValue("5s") Duration killGrace,
+        @DefaultValue("5m") Duration shutdownWait,
         @DefaultValue("6") @Min(1) int runsPartitions,
         @NotEmpty Map<String, @Valid Agent> agents,
         @Valid @DefaultValue Ceiling ceiling,
