@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
-import com.github.tomakehurst.wiremock.http.LoggedResponse;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.nightshift.events.Outcome;
@@ -45,9 +44,7 @@ class EndToEndTest {
         String taskId = newTaskId();
         assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "Write a post about Kafka at night"));
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> requestsFor(taskId).size() >= 4);
-        Thread.sleep(500); // nothing more may follow
-        List<LoggedRequest> requests = requestsFor(taskId);
+        List<LoggedRequest> requests = awaitRequests(taskId, 4);
         assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl()).containsExactly(
                 "POST /api/v1/comments",
                 "POST /api/v1/comments",
@@ -82,9 +79,7 @@ class EndToEndTest {
         String taskId = newTaskId();
         assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "scenario:fail write something"));
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> requestsFor(taskId).size() >= 2);
-        Thread.sleep(500);
-        List<LoggedRequest> requests = requestsFor(taskId);
+        List<LoggedRequest> requests = awaitRequests(taskId, 2);
         assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl())
                 .containsExactly("POST /api/v1/comments", "POST /api/v1/comments");
         assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
@@ -101,9 +96,7 @@ class EndToEndTest {
         long start = System.nanoTime();
         assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "scenario:hang forever"));
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> requestsFor(taskId).size() >= 2);
-        Thread.sleep(500);
-        List<LoggedRequest> requests = requestsFor(taskId);
+        List<LoggedRequest> requests = awaitRequests(taskId, 2);
         assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl())
                 .containsExactly("POST /api/v1/comments", "POST /api/v1/comments");
         assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
@@ -123,7 +116,7 @@ class EndToEndTest {
     void workspacesAreRemovedAfterTheRun() throws Exception {
         String taskId = newTaskId();
         assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "Write a haiku"));
-        await().atMost(Duration.ofSeconds(60)).until(() -> requestsFor(taskId).size() >= 4);
+        awaitRequests(taskId, 4);
         String runId = runEvents(taskId).getFirst().getRunId();
         assertThat(nightshift.workspaces.resolve(runId)).doesNotExist();
     }
@@ -137,6 +130,13 @@ class EndToEndTest {
                 UUID.randomUUID().toString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(response.body()).contains("\"result\":\"published\"");
+    }
+
+    /** Waits for {@code count} requests about the task, then a moment more: nothing else may follow. */
+    static List<LoggedRequest> awaitRequests(String taskId, int count) throws InterruptedException {
+        await().atMost(Duration.ofSeconds(60)).until(() -> requestsFor(taskId).size() >= count);
+        Thread.sleep(500);
+        return requestsFor(taskId);
     }
 
     /** The stand-in Todoist's requests about one task, oldest first. */

@@ -86,9 +86,9 @@ public class TaskRunner {
             finish(events, adapterName, failed("workspace could not be prepared: " + e.getMessage(), Duration.ZERO, null));
             return;
         }
-        publisher.publish(events.of(RunStarted.newBuilder().setAdapter(adapterName).setModel(worker.getAgent().getModel()).build()));
-        log.info("run {} of {} started: worker {}, workspace {}", events.runId(), task.getTaskKey(), worker.getName(), workspace);
         try {
+            publisher.publish(events.of(RunStarted.newBuilder().setAdapter(adapterName).setModel(worker.getAgent().getModel()).build()));
+            log.info("run {} of {} started: worker {}, workspace {}", events.runId(), task.getTaskKey(), worker.getName(), workspace);
             finish(events, adapterName, runAgent(events, adapter, binary, request, workspace));
         } finally {
             if (!properties.keepWorkspaces()) {

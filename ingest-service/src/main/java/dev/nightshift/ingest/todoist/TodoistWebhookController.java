@@ -106,8 +106,9 @@ public class TodoistWebhookController {
         if (byId.isPresent()) {
             return byId;
         }
-        boolean anyByName = catalogue.workers().stream().anyMatch(w -> w.trigger() instanceof Trigger.TodoistProject);
-        if (!anyByName) {
+        // a worker may name the project rather than give its id: look the name up (cached)
+        boolean anyTodoistWorker = catalogue.workers().stream().anyMatch(w -> w.trigger() instanceof Trigger.TodoistProject);
+        if (!anyTodoistWorker) {
             return Optional.empty();
         }
         return projects.nameOf(projectId)
