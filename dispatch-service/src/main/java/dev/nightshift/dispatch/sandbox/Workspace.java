@@ -18,7 +18,10 @@ public final class Workspace {
 
     public static Path create(Path root, String runId, Path template) throws IOException {
         Files.createDirectories(root);
-        Path dir = Files.createDirectory(root.resolve(runId.replaceAll("[^A-Za-z0-9._-]", "_")));
+        Path dir = root.resolve(runId.replaceAll("[^A-Za-z0-9._-]", "_"));
+        // run ids repeat on redelivery: what an interrupted attempt left is not this run's starting point
+        delete(dir);
+        Files.createDirectory(dir);
         if (template != null) {
             copy(template, dir);
         }
