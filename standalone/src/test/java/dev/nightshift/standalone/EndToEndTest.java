@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -18,6 +19,7 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -119,6 +121,26 @@ class EndToEndTest {
         awaitRequests(taskId, 4);
         String runId = runEvents(taskId).getFirst().getRunId();
         assertThat(nightshift.workspaces.resolve(runId)).doesNotExist();
+    }
+
+    @Test
+    void aReportTodoistRefusesIsParkedOnTheDeadLetterTopicWithTheReason() throws Exception {
+        String taskId = RunningNightshift.DELETED_TASK_ID;
+        assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "Write about a deleted task"));
+
+        // refused (4xx): parked at once, not retried for minutes; both the started and the finished event
+        await().atMost(Duration.ofSeconds(60)).until(() -> deadLetters("todoist:" + taskId).size() >= 2);
+        ConsumerRecord<String, Object> parked = deadLetters("todoist:" + taskId).getFirst();
+        assertThat(parked.value()).isInstanceOfSatisfying(RunEvent.class, r -> assertThat(r.getBody()).isInstanceOf(RunStarted.class));
+        assertThat(new String(parked.headers().lastHeader("kafka_dlt-exception-message").value(), StandardCharsets.UTF_8))
+                .contains("404");
+        assertThat(new String(parked.headers().lastHeader("kafka_dlt-original-topic").value(), StandardCharsets.UTF_8))
+                .isEqualTo(Topics.RUNS);
+        assertThat(requestsFor(taskId)).hasSize(2); // one attempt each
+    }
+
+    private static List<ConsumerRecord<String, Object>> deadLetters(String key) {
+        return TopicReader.readAll(Topics.deadLetters(Topics.RUNS)).stream().filter(r -> key.equals(r.key())).toList();
     }
 
     static String newTaskId() {

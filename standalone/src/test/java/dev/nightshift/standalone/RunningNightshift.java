@@ -29,6 +29,8 @@ public final class RunningNightshift {
     public static final String PROJECT_ID = "6Jf8VQXxpwv56VQ7";
     public static final String NAMED_PROJECT_ID = "6Jf8VQXxpwvNAMED";
     public static final String NAMED_PROJECT = "LinkedIn Writer";
+    /** A task Todoist answers 404 for, as when it was deleted meanwhile. */
+    public static final String DELETED_TASK_ID = "6X7rDELETEDtask1";
 
     private static RunningNightshift instance;
 
@@ -139,6 +141,9 @@ public final class RunningNightshift {
     /** Todoist as the tests need it: comments and label writes succeed, every task starts labelled "writing". */
     private static void stubTodoist(WireMockServer todoist) {
         todoist.stubFor(post("/api/v1/comments").willReturn(okJson("{\"id\":\"comment-1\"}")));
+        todoist.stubFor(post("/api/v1/comments").atPriority(1)
+                .withRequestBody(WireMock.matchingJsonPath("$.task_id", WireMock.equalTo(DELETED_TASK_ID)))
+                .willReturn(WireMock.aResponse().withStatus(404).withBody("Task not found")));
         todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\",\"labels\":[\"writing\"]}")));
         todoist.stubFor(post(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\"}")));
         todoist.stubFor(WireMock.get("/api/v1/projects/" + NAMED_PROJECT_ID).willReturn(okJson("{\"id\":\"" + NAMED_PROJECT_ID + "\",\"name\":\"" + NAMED_PROJECT + "\"}")));

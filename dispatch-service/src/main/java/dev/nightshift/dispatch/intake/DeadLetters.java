@@ -4,11 +4,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.nightshift.events.Topics;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
@@ -23,6 +25,12 @@ import org.springframework.util.backoff.ExponentialBackOff;
  */
 @Configuration
 class DeadLetters {
+
+    /** The broker creates no topics on its own: the dead letters' owner creates theirs. */
+    @Bean
+    NewTopic deadLettersTopic() {
+        return TopicBuilder.name(Topics.deadLetters(Topics.TASKS)).partitions(1).build();
+    }
 
     @Bean
     DefaultErrorHandler errorHandler(ProducerFactory<Object, Object> producers, KafkaTemplate<Object, Object> avro) {

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -17,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one launch as the leader of its own process group ({@code setsid}) and makes sure the whole
- * group is gone when it returns: at the wall-time limit TERM, then KILL after the grace period; and
- * KILL for any leftover of the group after a normal exit too.
+ * tree is gone when it returns: at the wall-time limit TERM to the group, then KILL after the grace
+ * period, then KILL to every process the run had started (a sandbox puts them in other groups), awaited;
+ * and KILL for any leftover of the group after a normal exit too.
  */
 public final class AgentProcess {
 
@@ -70,9 +73,12 @@ public final class AgentProcess {
             }
         }));
         boolean timedOut = false;
+        List<ProcessHandle> tree = List.of();
         try {
             if (!process.waitFor(wallTime.toMillis(), TimeUnit.MILLISECONDS)) {
                 timedOut = true;
+                // taken before any signal: a sandbox's inner processes are in other groups and sessions
+                tree = process.descendants().toList();
                 log.info("agent group {} ran past its wall time of {}: TERM", group, wallTime);
                 signalGroup(group, "TERM");
                 if (!process.waitFor(killGrace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -81,13 +87,16 @@ public final class AgentProcess {
             }
         } catch (InterruptedException e) {
             // shutting down: the agent must not outlive us
+            tree = process.descendants().toList();
             signalGroup(group, "KILL");
+            killAndAwait(tree);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while the agent ran; its process group was killed", e);
         } finally {
             // whatever happened, nothing of the group survives the run
             signalGroup(group, "KILL");
         }
+        killAndAwait(tree);
         int code = waitUninterruptibly(process);
         join(out, process);
         join(err, process);
@@ -107,6 +116,22 @@ public final class AgentProcess {
             log.error("could not signal agent process group {} with {}: {}", group, signal, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Returns once every process of the snapshot is gone, so "the run ended" means the tree is gone too. */
+    private static void killAndAwait(List<ProcessHandle> tree) {
+        tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        for (ProcessHandle p : tree) {
+            try {
+                p.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                log.error("agent process {} did not end after KILL: {}", p.pid(), e.getMessage());
+            }
         }
     }
 

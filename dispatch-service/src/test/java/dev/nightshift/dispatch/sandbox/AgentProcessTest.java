@@ -83,8 +83,8 @@ class AgentProcessTest {
         return "9" + Math.abs(UUID.randomUUID().getMostSignificantBits() % 1_000_000_000L);
     }
 
-    static List<String> survivors(String marker) throws InterruptedException {
-        Thread.sleep(200); // a killed process may take a moment to be reaped
+    /** Live processes with the marker; checked right after run() returns, which promises the tree is gone. */
+    static List<String> survivors(String marker) {
         return ProcessHandle.allProcesses()
                 .map(p -> p.info().commandLine().orElse(""))
                 .filter(c -> c.contains(marker))
