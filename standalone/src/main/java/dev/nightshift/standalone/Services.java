@@ -31,9 +31,17 @@ public final class Services implements AutoCloseable {
     public static Services start(Map<String, ?> settings, int ingestPort, int dispatchPort, int reportPort) {
         // report first, ingest last: the door opens when everything behind it is ready
         ConfigurableApplicationContext report = run(ReportApplication.builder(), settings, reportPort);
-        ConfigurableApplicationContext dispatch = run(DispatchApplication.builder(), settings, dispatchPort);
-        ConfigurableApplicationContext ingest = run(IngestApplication.builder(), settings, ingestPort);
-        return new Services(ingest, dispatch, report);
+        ConfigurableApplicationContext dispatch = null;
+        try {
+            dispatch = run(DispatchApplication.builder(), settings, dispatchPort);
+            return new Services(run(IngestApplication.builder(), settings, ingestPort), dispatch, report);
+        } catch (RuntimeException e) {
+            if (dispatch != null) {
+                dispatch.close();
+            }
+            report.close();
+            throw e;
+        }
     }
 
     private static ConfigurableApplicationContext run(SpringApplicationBuilder builder, Map<String, ?> settings, int port) {

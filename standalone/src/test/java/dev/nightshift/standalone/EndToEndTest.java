@@ -74,6 +74,16 @@ class EndToEndTest {
         assertThat(finished.getTurns()).isEqualTo(3);
         assertThat(finished.getExitCode()).isZero();
         assertThat(runs.getFirst().getWorker()).isEqualTo("writer");
+        assertThat(metrics(nightshift.services.dispatchPort()))
+                .anyMatch(l -> l.startsWith("nightshift_dispatch_runs_seconds_count{adapter=\"claude\",outcome=\"succeeded\"}"));
+        assertThat(metrics(nightshift.services.reportPort()))
+                .anyMatch(l -> l.startsWith("nightshift_report_writes_total{kind=\"RunFinished\",sink=\"todoist\"}"));
+    }
+
+    private static List<String> metrics(int port) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString()).body().lines().toList();
     }
 
     @Test
