@@ -69,6 +69,15 @@ class ClaudeCodeAdapterTest {
     }
 
     @Test
+    void readsTheResultClaudeCodeGivesWithoutALogin() {
+        // recorded from Claude Code 2.1.197, run headless without credentials (exit code 1)
+        String line = """
+                {"type":"result","subtype":"success","is_error":true,"api_error_status":null,"duration_ms":119,"duration_api_ms":0,"num_turns":1,"result":"Not logged in · Please run /login","stop_reason":"stop_sequence","session_id":"e4c96758-6dd6-4f21-adb4-6d61773dd13b","total_cost_usd":0,"usage":{"input_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":0,"server_tool_use":{"web_search_requests":0,"web_fetch_requests":0},"service_tier":"standard"}}""";
+        assertThat(parse(line)).contains(new AgentSignal.Result("success", true, "Not logged in · Please run /login", 0.0, 0L, 0L, 1));
+        assertThat(((AgentSignal.Result) parse(line).orElseThrow()).succeeded()).isFalse();
+    }
+
+    @Test
     void budgetStopsAreOverBudget() {
         assertThat(((AgentSignal.Result) parse("{\"type\":\"result\",\"subtype\":\"error_max_turns\",\"is_error\":true}").orElseThrow()).overBudget()).isTrue();
         assertThat(((AgentSignal.Result) parse("{\"type\":\"result\",\"subtype\":\"error_max_budget_usd\",\"is_error\":true}").orElseThrow()).overBudget()).isTrue();

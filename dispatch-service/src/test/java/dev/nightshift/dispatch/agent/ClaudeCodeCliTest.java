@@ -1,0 +1,80 @@
+package dev.nightshift.dispatch.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.nightshift.dispatch.sandbox.AgentProcess;
+import dev.nightshift.dispatch.sandbox.Bubblewrap;
+import dev.nightshift.dispatch.sandbox.Executables;
+import dev.nightshift.dispatch.sandbox.Sandbox;
+import dev.nightshift.dispatch.sandbox.Unsandboxed;
+import dev.nightshift.dispatch.sandbox.Workspace;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The real Claude Code CLI (npm @anthropic-ai/claude-code), where installed, through the adapter, the
+ * sandbox and the process code: it accepts the command line the adapter builds, and its stream-json is
+ * read. No model is reachable from here and the sandbox holds no login, so the CLI answers with an
+ * error result: what matters is that the argv is accepted and the result line is understood. Skipped
+ * without the CLI unless NIGHTSHIFT_REQUIRE_CLAUDE_CLI=1 (CI sets it when it could install the CLI).
+ */
+@Timeout(120)
+class ClaudeCodeCliTest {
+
+    @Test
+    void theRealCliAcceptsTheCommandAndItsResultIsRead() throws Exception {
+        Optional<Path> claude = Executables.find(System.getenv().getOrDefault("NIGHTSHIFT_CLAUDE_BINARY", "claude"));
+        if ("1".equals(System.getenv("NIGHTSHIFT_REQUIRE_CLAUDE_CLI"))) {
+            assertThat(claude).as("the claude CLI is required (NIGHTSHIFT_REQUIRE_CLAUDE_CLI=1)").isPresent();
+        }
+        assumeTrue(claude.isPresent(), "claude CLI not installed");
+
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "ns-claude-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path workspace = Workspace.create(root, "run-1", null);
+        Sandbox sandbox = sandbox();
+        sandbox.prepare(workspace);
+        ClaudeCodeAdapter adapter = new ClaudeCodeAdapter();
+        List<String> argv = adapter.command(claude.get().toString(),
+                new AgentRequest("Write a haiku about Kafka into haiku.md", "sonnet", List.of("Read", "Write"), 3, 0.5));
+        AgentAdapter.LineParser parser = adapter.newParser();
+        List<AgentSignal> signals = new CopyOnWriteArrayList<>();
+        List<String> lines = new CopyOnWriteArrayList<>();
+
+        AgentProcess.Exit exit = AgentProcess.fromPath().run(
+                sandbox.launch(argv, workspace, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", sandbox.workspaceInside(workspace))),
+                Duration.ofSeconds(60), Duration.ofSeconds(2), line -> {
+                    lines.add(line);
+                    parser.parse(line).ifPresent(signals::add);
+                });
+        Workspace.delete(root);
+
+        assertThat(exit.timedOut()).as("the CLI answered within a minute; stderr: " + exit.stderrTail()).isFalse();
+        assertThat(lines.getFirst()).as("the init line, so the argv was accepted").contains("\"subtype\":\"init\"");
+        AgentSignal.Result result = signals.stream().filter(AgentSignal.Result.class::isInstance)
+                .map(AgentSignal.Result.class::cast).findFirst().orElseThrow(() -> new AssertionError("no result line in " + lines));
+        assertThat(result.succeeded()).isFalse();
+        assertThat(result.text()).isNotBlank();
+        assertThat(exit.exitCode()).isNotZero();
+    }
+
+    private static Sandbox sandbox() throws Exception {
+        Optional<Path> bwrap = Executables.find("bwrap");
+        if (bwrap.isEmpty()) {
+            return new Unsandboxed();
+        }
+        boolean root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        return new Bubblewrap(bwrap.get(), root ? Executables.require("setpriv", "") : null, 65534, false,
+                List.of(Path.of("/usr"), Path.of("/bin"), Path.of("/lib"), Path.of("/lib64"), Path.of("/etc")));
+    }
+}
