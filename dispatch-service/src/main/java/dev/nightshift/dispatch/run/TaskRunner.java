@@ -24,7 +24,6 @@ import dev.nightshift.dispatch.sandbox.AgentProcess;
 import dev.nightshift.dispatch.sandbox.Executables;
 import dev.nightshift.dispatch.sandbox.Sandbox;
 import dev.nightshift.dispatch.sandbox.Workspace;
-import dev.nightshift.events.Outcome;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
@@ -72,7 +71,7 @@ public class TaskRunner {
         Optional<String> refusal = ceiling.refusal(worker).or(() -> missingAgent(adapterName));
         if (refusal.isPresent()) {
             log.warn("refusing {} for worker {}: {}", task.getTaskKey(), worker.getName(), refusal.get());
-            finish(events, adapterName, failed(refusal.get(), Duration.ZERO, null));
+            finish(events, adapterName, RunOutcome.notRun(refusal.get()));
             return;
         }
         AgentAdapter adapter = adapters.get(adapterName);
@@ -83,7 +82,7 @@ public class TaskRunner {
             workspace = Workspace.create(properties.workspacesRoot(), events.runId(), template);
             sandbox.prepare(workspace);
         } catch (IllegalArgumentException | IOException e) {
-            finish(events, adapterName, failed("workspace could not be prepared: " + e.getMessage(), Duration.ZERO, null));
+            finish(events, adapterName, RunOutcome.notRun("workspace could not be prepared: " + e.getMessage()));
             return;
         }
         try {
@@ -123,34 +122,9 @@ public class TaskRunner {
                         }
                     }));
         } catch (IOException e) {
-            return failed("the agent could not be run: " + e.getMessage(), Duration.ZERO, null);
+            return RunOutcome.notRun("the agent could not be run: " + e.getMessage());
         }
-        return outcome(exit, result.get(), wallTime);
-    }
-
-    static RunFinished outcome(AgentProcess.Exit exit, AgentSignal.Result result, Duration wallTime) {
-        RunFinished.Builder b = RunFinished.newBuilder().setDurationMillis(exit.duration().toMillis()).setExitCode(exit.exitCode());
-        if (result != null) {
-            b.setCostUsd(result.costUsd()).setInputTokens(result.inputTokens()).setOutputTokens(result.outputTokens())
-                    .setTurns(result.turns());
-        }
-        if (exit.timedOut()) {
-            return b.setOutcome(Outcome.TIMED_OUT)
-                    .setReason("no result within the wall-time budget of " + wallTime + "; the agent was stopped").build();
-        }
-        if (result == null) {
-            return b.setOutcome(Outcome.FAILED).setReason("the agent exited with code " + exit.exitCode() + " without a result"
-                    + (exit.stderrTail().isEmpty() ? "" : ": " + exit.stderrTail())).build();
-        }
-        if (result.overBudget()) {
-            return b.setOutcome(Outcome.OVER_BUDGET).setReason("the agent stopped at its budget (" + result.subtype() + ")")
-                    .setSummary(result.text()).build();
-        }
-        if (!result.succeeded() || exit.exitCode() != 0) {
-            String why = result.text() != null && !result.text().isBlank() ? result.text() : result.subtype();
-            return b.setOutcome(Outcome.FAILED).setReason("the agent reported an error (exit code " + exit.exitCode() + "): " + why).build();
-        }
-        return b.setOutcome(Outcome.SUCCEEDED).setSummary(result.text()).build();
+        return RunOutcome.of(exit, result.get(), wallTime);
     }
 
     private Optional<String> missingAgent(String adapterName) {
@@ -182,10 +156,6 @@ public class TaskRunner {
         return env;
     }
 
-    private static RunFinished failed(String reason, Duration duration, Integer exitCode) {
-        return RunFinished.newBuilder().setOutcome(Outcome.FAILED).setReason(reason)
-                .setDurationMillis(duration.toMillis()).setExitCode(exitCode).build();
-    }
 
     private void finish(RunEvents events, String adapter, RunFinished finished) {
         publisher.publish(events.of(finished));

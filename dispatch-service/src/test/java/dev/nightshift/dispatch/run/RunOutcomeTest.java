@@ -10,13 +10,13 @@ import dev.nightshift.events.Outcome;
 import dev.nightshift.events.RunFinished;
 import org.junit.jupiter.api.Test;
 
-class TaskRunnerOutcomeTest {
+class RunOutcomeTest {
 
     private static final Duration WALL = Duration.ofMinutes(10);
 
     @Test
     void successNeedsASuccessResultAndExitZero() {
-        RunFinished f = TaskRunner.outcome(exit(0), result("success", false, "Done it."), WALL);
+        RunFinished f = RunOutcome.of(exit(0), result("success", false, "Done it."), WALL);
         assertThat(f.getOutcome()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(f.getSummary()).isEqualTo("Done it.");
         assertThat(f.getCostUsd()).isEqualTo(0.5);
@@ -27,32 +27,32 @@ class TaskRunnerOutcomeTest {
 
     @Test
     void anErrorResultFailsWithItsText() {
-        RunFinished f = TaskRunner.outcome(exit(1), result("error_during_execution", true, "API Error: 529"), WALL);
+        RunFinished f = RunOutcome.of(exit(1), result("error_during_execution", true, "API Error: 529"), WALL);
         assertThat(f.getOutcome()).isEqualTo(Outcome.FAILED);
         assertThat(f.getReason()).contains("API Error: 529").contains("exit code 1");
     }
 
     @Test
     void aSuccessResultWithANonZeroExitFails() {
-        assertThat(TaskRunner.outcome(exit(2), result("success", false, "ok"), WALL).getOutcome()).isEqualTo(Outcome.FAILED);
+        assertThat(RunOutcome.of(exit(2), result("success", false, "ok"), WALL).getOutcome()).isEqualTo(Outcome.FAILED);
     }
 
     @Test
     void noResultLineFailsWithStderr() {
-        RunFinished f = TaskRunner.outcome(new AgentProcess.Exit(127, false, "claude: command not found", Duration.ofMillis(5)), null, WALL);
+        RunFinished f = RunOutcome.of(new AgentProcess.Exit(127, false, "claude: command not found", Duration.ofMillis(5)), null, WALL);
         assertThat(f.getOutcome()).isEqualTo(Outcome.FAILED);
         assertThat(f.getReason()).contains("code 127").contains("command not found");
     }
 
     @Test
     void budgetStopsAreOverBudget() {
-        assertThat(TaskRunner.outcome(exit(1), result("error_max_turns", true, null), WALL).getOutcome()).isEqualTo(Outcome.OVER_BUDGET);
-        assertThat(TaskRunner.outcome(exit(1), result("error_max_budget_usd", true, null), WALL).getOutcome()).isEqualTo(Outcome.OVER_BUDGET);
+        assertThat(RunOutcome.of(exit(1), result("error_max_turns", true, null), WALL).getOutcome()).isEqualTo(Outcome.OVER_BUDGET);
+        assertThat(RunOutcome.of(exit(1), result("error_max_budget_usd", true, null), WALL).getOutcome()).isEqualTo(Outcome.OVER_BUDGET);
     }
 
     @Test
     void theWallClockWinsOverAnyResult() {
-        RunFinished f = TaskRunner.outcome(new AgentProcess.Exit(null, true, "", WALL), result("success", false, "late"), WALL);
+        RunFinished f = RunOutcome.of(new AgentProcess.Exit(null, true, "", WALL), result("success", false, "late"), WALL);
         assertThat(f.getOutcome()).isEqualTo(Outcome.TIMED_OUT);
         assertThat(f.getReason()).contains("PT10M");
         assertThat(f.getExitCode()).isNull();

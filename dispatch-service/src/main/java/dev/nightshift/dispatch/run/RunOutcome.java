@@ -1,0 +1,45 @@
+package dev.nightshift.dispatch.run;
+
+import java.time.Duration;
+
+import dev.nightshift.dispatch.agent.AgentSignal;
+import dev.nightshift.dispatch.sandbox.AgentProcess;
+import dev.nightshift.events.Outcome;
+import dev.nightshift.events.RunFinished;
+
+/** How a run ended, from the process's exit and the agent's result line (if it printed one). */
+final class RunOutcome {
+
+    private RunOutcome() {
+    }
+
+    static RunFinished of(AgentProcess.Exit exit, AgentSignal.Result result, Duration wallTime) {
+        RunFinished.Builder b = RunFinished.newBuilder().setDurationMillis(exit.duration().toMillis()).setExitCode(exit.exitCode());
+        if (result != null) {
+            b.setCostUsd(result.costUsd()).setInputTokens(result.inputTokens()).setOutputTokens(result.outputTokens())
+                    .setTurns(result.turns());
+        }
+        if (exit.timedOut()) {
+            return b.setOutcome(Outcome.TIMED_OUT)
+                    .setReason("no result within the wall-time budget of " + wallTime + "; the agent was stopped").build();
+        }
+        if (result == null) {
+            return b.setOutcome(Outcome.FAILED).setReason("the agent exited with code " + exit.exitCode() + " without a result"
+                    + (exit.stderrTail().isEmpty() ? "" : ": " + exit.stderrTail())).build();
+        }
+        if (result.overBudget()) {
+            return b.setOutcome(Outcome.OVER_BUDGET).setReason("the agent stopped at its budget (" + result.subtype() + ")")
+                    .setSummary(result.text()).build();
+        }
+        if (!result.succeeded() || exit.exitCode() != 0) {
+            String why = result.text() != null && !result.text().isBlank() ? result.text() : result.subtype();
+            return b.setOutcome(Outcome.FAILED).setReason("the agent reported an error (exit code " + exit.exitCode() + "): " + why).build();
+        }
+        return b.setOutcome(Outcome.SUCCEEDED).setSummary(result.text()).build();
+    }
+
+    /** A run that never started its agent: refused, or its workspace or process could not be set up. */
+    static RunFinished notRun(String reason) {
+        return RunFinished.newBuilder().setOutcome(Outcome.FAILED).setReason(reason).setDurationMillis(0).build();
+    }
+}
