@@ -87,4 +87,3 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
         return s == null || s.isBlank();
     }
 }
-
