@@ -98,6 +98,16 @@ class IngestWebhookTest {
     }
 
     @Test
+    void aProjectThatCannotBeLookedUpIs503SoTodoistRetries() throws Exception {
+        String taskId = EndToEndTest.newTaskId();
+        HttpResponse<String> r = TodoistWebhooks.send(nightshift.webhookUrl(),
+                TodoistWebhooks.itemAdded(taskId, RunningNightshift.UNREADABLE_PROJECT_ID, "Anything"), RunningNightshift.CLIENT_SECRET, "d-" + taskId);
+
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(published(taskId)).isEmpty();
+    }
+
+    @Test
     void aRedeliveryIsAnsweredWithoutPublishingAgain() throws Exception {
         String taskId = EndToEndTest.newTaskId();
         String body = TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "Once only");

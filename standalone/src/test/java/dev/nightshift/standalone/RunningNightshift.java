@@ -31,6 +31,8 @@ public final class RunningNightshift {
     public static final String NAMED_PROJECT = "LinkedIn Writer";
     /** A task Todoist answers 404 for, as when it was deleted meanwhile. */
     public static final String DELETED_TASK_ID = "6X7rDELETEDtask1";
+    /** A project whose lookup fails, as when Todoist's API is down. */
+    public static final String UNREADABLE_PROJECT_ID = "6Jf8VQXxUNREADABLE";
 
     private static RunningNightshift instance;
 
@@ -147,6 +149,7 @@ public final class RunningNightshift {
         todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\",\"labels\":[\"writing\"]}")));
         todoist.stubFor(post(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\"}")));
         todoist.stubFor(WireMock.get("/api/v1/projects/" + NAMED_PROJECT_ID).willReturn(okJson("{\"id\":\"" + NAMED_PROJECT_ID + "\",\"name\":\"" + NAMED_PROJECT + "\"}")));
+        todoist.stubFor(WireMock.get("/api/v1/projects/" + UNREADABLE_PROJECT_ID).willReturn(WireMock.serverError()));
         todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/projects/[^/]+")).atPriority(10).willReturn(okJson("{\"id\":\"p\",\"name\":\"Groceries\"}")));
     }
 
