@@ -1,0 +1,49 @@
+package dev.nightshift.ingest;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A wrong setting stops ingest at start-up, and the failure names the setting or the input at fault. */
+class IngestSettingsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aMissingClientSecretIsNamed() throws Exception {
+        Path workers = Files.writeString(dir.resolve("workers.yml"), VALID);
+        assertThatThrownBy(() -> start("--nightshift.ingest.workers-file=" + workers, "--nightshift.ingest.todoist.client-secret="))
+                .hasStackTraceContaining("nightshift.ingest.todoist")
+                .hasStackTraceContaining("clientSecret");
+    }
+
+    @Test
+    void aBadCatalogueIsNamedWithTheWorkerAndField() throws Exception {
+        Path workers = Files.writeString(dir.resolve("workers.yml"), VALID.replace("wall-time: 10m", "wall-time: later"));
+        assertThatThrownBy(() -> start("--nightshift.ingest.workers-file=" + workers, "--nightshift.ingest.todoist.client-secret=s"))
+                .hasStackTraceContaining(workers + ": workers[0] (writer): budget.wall-time 'later' is not a duration");
+    }
+
+    private static void start(String... args) {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--server.port=0";
+        all[args.length + 1] = "--spring.kafka.bootstrap-servers=127.0.0.1:1";
+        IngestApplication.builder().registerShutdownHook(false).run(all).close();
+    }
+
+    private static final String VALID = """
+            workers:
+              - name: writer
+                trigger: {todoist: {project: Writing}}
+                goal: "{{title}}"
+                agent: {adapter: claude}
+                budget: {wall-time: 10m}
+                outputs: {todoist: {done-label: agent-done}}
+            """;
+}
