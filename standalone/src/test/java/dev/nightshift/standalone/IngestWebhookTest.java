@@ -108,6 +108,18 @@ class IngestWebhookTest {
     }
 
     @Test
+    void aProjectLookupThatHangsIs503WithinSeconds() throws Exception {
+        String taskId = EndToEndTest.newTaskId();
+        long start = System.nanoTime();
+        HttpResponse<String> r = TodoistWebhooks.send(nightshift.webhookUrl(),
+                TodoistWebhooks.itemAdded(taskId, RunningNightshift.SLOW_PROJECT_ID, "Anything"), RunningNightshift.CLIENT_SECRET, "d-" + taskId);
+
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(published(taskId)).isEmpty();
+    }
+
+    @Test
     void aRedeliveryIsAnsweredWithoutPublishingAgain() throws Exception {
         String taskId = EndToEndTest.newTaskId();
         String body = TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "Once only");

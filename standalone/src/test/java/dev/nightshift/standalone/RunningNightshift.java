@@ -33,6 +33,8 @@ public final class RunningNightshift {
     public static final String DELETED_TASK_ID = "6X7rDELETEDtask1";
     /** A project whose lookup fails, as when Todoist's API is down. */
     public static final String UNREADABLE_PROJECT_ID = "6Jf8VQXxUNREADABLE";
+    /** A project whose lookup never answers in time. */
+    public static final String SLOW_PROJECT_ID = "6Jf8VQXxSLOWPROJECT";
 
     private static RunningNightshift instance;
 
@@ -150,6 +152,7 @@ public final class RunningNightshift {
         todoist.stubFor(post(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\"}")));
         todoist.stubFor(WireMock.get("/api/v1/projects/" + NAMED_PROJECT_ID).willReturn(okJson("{\"id\":\"" + NAMED_PROJECT_ID + "\",\"name\":\"" + NAMED_PROJECT + "\"}")));
         todoist.stubFor(WireMock.get("/api/v1/projects/" + UNREADABLE_PROJECT_ID).willReturn(WireMock.serverError()));
+        todoist.stubFor(WireMock.get("/api/v1/projects/" + SLOW_PROJECT_ID).willReturn(okJson("{\"name\":\"Late\"}").withFixedDelay(15_000)));
         todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/projects/[^/]+")).atPriority(10).willReturn(okJson("{\"id\":\"p\",\"name\":\"Groceries\"}")));
     }
 
