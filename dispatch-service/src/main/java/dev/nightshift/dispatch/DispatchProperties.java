@@ -20,6 +20,7 @@ import org.springframework.validation.annotation.Validated;
  * @param keepWorkspaces keep a run's workspace after it ends (for inspection); otherwise it is deleted
  * @param killGrace      between TERM and KILL when a run is stopped
  * @param shutdownWait   how long stopping the service waits for the run in progress to end
+ * @param retryBackoff   the wait before a failed run's second attempt; it doubles for each further one
  * @param runsPartitions partitions of nightshift.runs when dispatch creates it
  * @param agents         per adapter name (claude): where its binary is
  * @param ceiling        what this dispatcher will ever run, whatever a task event asks for
@@ -33,6 +34,7 @@ public record DispatchProperties(
         @DefaultValue("false") boolean keepWorkspaces,
         @DefaultValue("5s") Duration killGrace,
         @DefaultValue("5m") Duration shutdownWait,
+        @DefaultValue("30s") Duration retryBackoff,
         @DefaultValue("6") @Min(1) int runsPartitions,
         @NotEmpty Map<String, @Valid Agent> agents,
         @Valid @DefaultValue Ceiling ceiling,
@@ -45,12 +47,15 @@ public record DispatchProperties(
     /**
      * @param adapters     adapters this dispatcher runs
      * @param allowedTools tools an agent may be granted; "*" allows any
-     * @param maxWallTime  the longest budget accepted; keep below the consumer's max.poll.interval.ms
+     * @param maxWallTime  the longest budget accepted for one attempt
+     * @param maxAttempts  the most attempts accepted for one task; all of them must fit in the consumer's
+     *                     max.poll.interval.ms (checked at start-up)
      */
     public record Ceiling(
             @DefaultValue("claude") List<String> adapters,
             @DefaultValue({"Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "LS", "TodoWrite", "WebSearch", "WebFetch"}) List<String> allowedTools,
-            @DefaultValue("2h") Duration maxWallTime) {
+            @DefaultValue("1h") Duration maxWallTime,
+            @DefaultValue("3") @Min(1) int maxAttempts) {
     }
 
     /**

@@ -53,7 +53,7 @@ class EndToEndTest {
                 "GET /api/v1/tasks/" + taskId,
                 "POST /api/v1/tasks/" + taskId);
         assertThat(json(requests.get(0))).isEqualTo(JSON.readTree(
-                "{\"task_id\":\"" + taskId + "\",\"content\":\"Working on it (attempt 1/3).\"}"));
+                "{\"task_id\":\"" + taskId + "\",\"content\":\"Working on it (attempt 1/1).\"}"));
         assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
                 + "\"Done. Ready for review.\\n\\nDrafted the post in draft.md (working directory /workspace, draft exists: yes).\"}"));
         assertThat(json(requests.get(3))).isEqualTo(JSON.readTree("{\"labels\":[\"writing\",\"agent-done\"]}"));
@@ -95,7 +95,7 @@ class EndToEndTest {
         assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl())
                 .containsExactly("POST /api/v1/comments", "POST /api/v1/comments");
         assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
-                + "\"Failed (attempt 1/3): the agent reported an error (exit code 1): API Error: 529 overloaded\"}"));
+                + "\"Failed (attempt 1/1): the agent reported an error (exit code 1): API Error: 529 overloaded\"}"));
 
         RunFinished finished = (RunFinished) runEvents(taskId).getLast().getBody();
         assertThat(finished.getOutcome()).isEqualTo(Outcome.FAILED);
@@ -112,7 +112,7 @@ class EndToEndTest {
         assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl())
                 .containsExactly("POST /api/v1/comments", "POST /api/v1/comments");
         assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
-                + "\"Timed out (attempt 1/3): no result within the wall-time budget of PT5S; the agent was stopped\"}"));
+                + "\"Timed out (attempt 1/1): no result within the wall-time budget of PT5S; the agent was stopped\"}"));
 
         RunFinished finished = (RunFinished) runEvents(taskId).getLast().getBody();
         assertThat(finished.getOutcome()).isEqualTo(Outcome.TIMED_OUT);
@@ -122,6 +122,30 @@ class EndToEndTest {
         assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")).filter(c -> c.contains("98765")))
                 .isEmpty();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aFailingRunIsRetriedThenLabelledFailed() throws Exception {
+        String taskId = newTaskId();
+        assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.RETRY_PROJECT_ID, "scenario:fail twice"));
+
+        List<LoggedRequest> requests = awaitRequests(taskId, 6);
+        assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl()).containsExactly(
+                "POST /api/v1/comments", "POST /api/v1/comments", "POST /api/v1/comments", "POST /api/v1/comments",
+                "GET /api/v1/tasks/" + taskId, "POST /api/v1/tasks/" + taskId);
+        assertThat(requests.subList(0, 4)).extracting(r -> json(r).path("content").asString()).containsExactly(
+                "Working on it (attempt 1/2).",
+                "Failed (attempt 1/2): the agent reported an error (exit code 1): API Error: 529 overloaded",
+                "Working on it (attempt 2/2).",
+                "Failed (attempt 2/2): the agent reported an error (exit code 1): API Error: 529 overloaded");
+        assertThat(json(requests.get(5))).isEqualTo(JSON.readTree("{\"labels\":[\"writing\",\"agent-failed\"]}"));
+
+        List<RunEvent> runs = runEvents(taskId);
+        assertThat(runs).extracting(r -> r.getAttempt() + " " + r.getBody().getClass().getSimpleName()).containsExactly(
+                "1 RunStarted", "1 RunProgress", "1 RunFinished", "2 RunStarted", "2 RunProgress", "2 RunFinished");
+        assertThat(runs.get(0).getRunId()).isNotEqualTo(runs.get(3).getRunId());
+        // two different runs: Todoist's request ids differ, so the second attempt's comments are not dropped as repeats
+        assertThat(requests.get(0).getHeader("X-Request-Id")).isNotEqualTo(requests.get(2).getHeader("X-Request-Id"));
     }
 
     @Test

@@ -29,6 +29,8 @@ public final class RunningNightshift {
     public static final String PROJECT_ID = "6Jf8VQXxpwv56VQ7";
     public static final String NAMED_PROJECT_ID = "6Jf8VQXxpwvNAMED";
     public static final String NAMED_PROJECT = "LinkedIn Writer";
+    /** The project of a worker that gets two attempts and a failed label. */
+    public static final String RETRY_PROJECT_ID = "6Jf8VQXxpwvRETRY";
     /** A task Todoist answers 404 for, as when it was deleted meanwhile. */
     public static final String DELETED_TASK_ID = "6X7rDELETEDtask1";
     /** A project whose lookup fails, as when Todoist's API is down. */
@@ -96,9 +98,24 @@ public final class RunningNightshift {
                       wall-time: 5s
                       max-turns: 5
                       max-cost-usd: 0.5
+                      max-attempts: 1
                     outputs:
                       todoist:
                         done-label: agent-done
+                  - name: retrier
+                    trigger:
+                      todoist:
+                        project: %s
+                    goal: "{{title}}"
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 5s
+                      max-attempts: 2
+                    outputs:
+                      todoist:
+                        done-label: agent-done
+                        failed-label: agent-failed
                   - name: named
                     trigger:
                       todoist:
@@ -111,7 +128,7 @@ public final class RunningNightshift {
                     outputs:
                       todoist:
                         done-label: agent-done
-                """.formatted(PROJECT_ID, NAMED_PROJECT));
+                """.formatted(PROJECT_ID, RETRY_PROJECT_ID, NAMED_PROJECT));
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());
@@ -126,6 +143,7 @@ public final class RunningNightshift {
         settings.put("nightshift.dispatch.workspaces-root", workspaces);
         settings.put("nightshift.dispatch.workdirs-root", Path.of("target/test-classes/workdirs").toAbsolutePath());
         settings.put("nightshift.dispatch.kill-grace", "2s");
+        settings.put("nightshift.dispatch.retry-backoff", "200ms");
         settings.put("nightshift.dispatch.sandbox.kind", sandboxKind());
         settings.put("nightshift.dispatch.sandbox.network", false);
         settings.put("spring.kafka.listener.concurrency", 3);

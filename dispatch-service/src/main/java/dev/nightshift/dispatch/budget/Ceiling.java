@@ -9,6 +9,15 @@ import dev.nightshift.events.WorkerSpec;
 /** Dispatch's own limits: a task event can narrow what an agent may do, never widen it past these. */
 public record Ceiling(DispatchProperties.Ceiling limits) {
 
+    /** The longest one task can hold a consumer: every attempt at the longest budget, and the waits between. */
+    public Duration longestTask(Duration killGrace, Duration retryBackoff) {
+        Duration longest = limits.maxWallTime().plus(killGrace).multipliedBy(limits.maxAttempts());
+        for (int attempt = 1; attempt < limits.maxAttempts(); attempt++) {
+            longest = longest.plus(RetryPolicy.backoff(retryBackoff, attempt));
+        }
+        return longest;
+    }
+
     /** Why this worker may not run here, or empty when it may. */
     public Optional<String> refusal(WorkerSpec worker) {
         String adapter = worker.getAgent().getAdapter();
@@ -28,6 +37,10 @@ public record Ceiling(DispatchProperties.Ceiling limits) {
         }
         if (wallTime.isNegative() || wallTime.isZero()) {
             return Optional.of("wall time must be positive");
+        }
+        int attempts = worker.getBudget().getMaxAttempts();
+        if (attempts < 1 || attempts > limits.maxAttempts()) {
+            return Optional.of(attempts + " attempts are outside 1.." + limits.maxAttempts() + " (nightshift.dispatch.ceiling.max-attempts)");
         }
         return Optional.empty();
     }

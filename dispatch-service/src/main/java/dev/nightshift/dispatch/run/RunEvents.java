@@ -30,6 +30,14 @@ final class RunEvents {
         return runId;
     }
 
+    String taskKey() {
+        return task.getTaskKey();
+    }
+
+    int attempt() {
+        return attempt;
+    }
+
     RunEvent of(Object body) {
         return RunEvent.newBuilder()
                 .setTaskKey(task.getTaskKey())

@@ -20,6 +20,7 @@ import dev.nightshift.dispatch.agent.AgentAdapter;
 import dev.nightshift.dispatch.agent.AgentRequest;
 import dev.nightshift.dispatch.agent.AgentSignal;
 import dev.nightshift.dispatch.budget.Ceiling;
+import dev.nightshift.dispatch.budget.RetryPolicy;
 import dev.nightshift.dispatch.sandbox.AgentProcess;
 import dev.nightshift.dispatch.sandbox.Executables;
 import dev.nightshift.dispatch.sandbox.Sandbox;
@@ -62,18 +63,46 @@ public class TaskRunner {
         this.ceiling = new Ceiling(properties.ceiling());
     }
 
+    /**
+     * Runs the task's worker, attempt after attempt while a run fails and attempts remain, waiting the
+     * retry backoff between them. Returns when the last attempt's finished event is on Kafka.
+     */
     public void run(TaskEvent task) {
         TaskRequested request = (TaskRequested) task.getBody();
         WorkerSpec worker = request.getWorker();
-        RunEvents events = new RunEvents(task, 1, clock);
         String adapterName = worker.getAgent().getAdapter();
-
         Optional<String> refusal = ceiling.refusal(worker).or(() -> missingAgent(adapterName));
         if (refusal.isPresent()) {
             log.warn("refusing {} for worker {}: {}", task.getTaskKey(), worker.getName(), refusal.get());
-            finish(events, adapterName, RunOutcome.notRun(refusal.get()));
+            finish(new RunEvents(task, 1, clock), adapterName, RunOutcome.notRun(refusal.get()));
             return;
         }
+        int attempts = worker.getBudget().getMaxAttempts();
+        for (int attempt = 1; ; attempt++) {
+            Attempt result = attempt(new RunEvents(task, attempt, clock), request);
+            if (attempt >= attempts || !RetryPolicy.worthRetrying(result.finished().getOutcome(), result.agentRan())) {
+                return;
+            }
+            Duration wait = RetryPolicy.backoff(properties.retryBackoff(), attempt);
+            log.info("{}: attempt {}/{} {}, next attempt in {}", task.getTaskKey(), attempt, attempts,
+                    result.finished().getOutcome(), wait);
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                // not committed: the task is redelivered and starts over (the same run ids, so reports stay idempotent)
+                throw new IllegalStateException("stopped between attempts of " + task.getTaskKey(), e);
+            }
+        }
+    }
+
+    /** One attempt's end, and whether its agent ran at all (a run refused or never set up is not retried). */
+    private record Attempt(RunFinished finished, boolean agentRan) {
+    }
+
+    private Attempt attempt(RunEvents events, TaskRequested request) {
+        WorkerSpec worker = request.getWorker();
+        String adapterName = worker.getAgent().getAdapter();
         AgentAdapter adapter = adapters.get(adapterName);
         Path binary = Executables.find(properties.agents().get(adapterName).binary()).orElseThrow();
         Path workspace;
@@ -82,13 +111,15 @@ public class TaskRunner {
             workspace = Workspace.create(properties.workspacesRoot(), events.runId(), template);
             sandbox.prepare(workspace);
         } catch (IllegalArgumentException | IOException e) {
-            finish(events, adapterName, RunOutcome.notRun("workspace could not be prepared: " + e.getMessage()));
-            return;
+            return new Attempt(finish(events, adapterName, RunOutcome.notRun("workspace could not be prepared: " + e.getMessage())), false);
         }
         try {
             publisher.publish(events.of(RunStarted.newBuilder().setAdapter(adapterName).setModel(worker.getAgent().getModel()).build()));
-            log.info("run {} of {} started: worker {}, workspace {}", events.runId(), task.getTaskKey(), worker.getName(), workspace);
-            finish(events, adapterName, runAgent(events, adapter, binary, request, workspace));
+            log.info("run {} of {} started: worker {}, attempt {}, workspace {}", events.runId(), events.taskKey(), worker.getName(),
+                    events.attempt(), workspace);
+            Optional<RunFinished> ran = runAgent(events, adapter, binary, request, workspace);
+            return ran.map(f -> new Attempt(finish(events, adapterName, f), true))
+                    .orElseGet(() -> new Attempt(finish(events, adapterName, RunOutcome.notRun("the agent could not be started")), false));
         } finally {
             if (!properties.keepWorkspaces()) {
                 try {
@@ -100,7 +131,8 @@ public class TaskRunner {
         }
     }
 
-    private RunFinished runAgent(RunEvents events, AgentAdapter adapter, Path binary, TaskRequested request, Path workspace) {
+    /** Empty when the agent's process could not be started at all. */
+    private Optional<RunFinished> runAgent(RunEvents events, AgentAdapter adapter, Path binary, TaskRequested request, Path workspace) {
         WorkerSpec worker = request.getWorker();
         Duration wallTime = Duration.ofMillis(worker.getBudget().getWallTimeMillis());
         List<String> command = adapter.command(binary.toString(), new AgentRequest(request.getPrompt(),
@@ -122,9 +154,10 @@ public class TaskRunner {
                         }
                     }));
         } catch (IOException e) {
-            return RunOutcome.notRun("the agent could not be run: " + e.getMessage());
+            log.error("run {}: the agent could not be run: {}", events.runId(), e.getMessage());
+            return Optional.empty();
         }
-        return RunOutcome.of(exit, result.get(), wallTime);
+        return Optional.of(RunOutcome.of(exit, result.get(), wallTime));
     }
 
     private Optional<String> missingAgent(String adapterName) {
@@ -157,7 +190,7 @@ public class TaskRunner {
     }
 
 
-    private void finish(RunEvents events, String adapter, RunFinished finished) {
+    private RunFinished finish(RunEvents events, String adapter, RunFinished finished) {
         publisher.publish(events.of(finished));
         Timer.builder("nightshift.dispatch.runs")
                 .description("Agent runs by adapter and outcome")
@@ -167,5 +200,6 @@ public class TaskRunner {
                 .record(Duration.ofMillis(finished.getDurationMillis()));
         log.info("run {} finished: {}{}", events.runId(), finished.getOutcome(),
                 finished.getReason() == null ? "" : " (" + finished.getReason() + ")");
+        return finished;
     }
 }

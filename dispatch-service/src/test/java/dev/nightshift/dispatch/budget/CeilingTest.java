@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class CeilingTest {
 
-    private final Ceiling ceiling = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("Read", "Write"), Duration.ofHours(1)));
+    private final Ceiling ceiling = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("Read", "Write"), Duration.ofHours(1), 3));
 
     @Test
     void allowsWhatIsWithinTheLimits() {
@@ -41,8 +41,22 @@ class CeilingTest {
 
     @Test
     void aWildcardAllowsAnyTool() {
-        Ceiling open = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("*"), Duration.ofHours(1)));
+        Ceiling open = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("*"), Duration.ofHours(1), 3));
         assertThat(open.refusal(worker("claude", List.of("Bash(anything:*)"), Duration.ofMinutes(1)))).isEmpty();
+    }
+
+    @Test
+    void refusesMoreAttemptsThanTheCeiling() {
+        WorkerSpec greedy = worker("claude", List.of(), Duration.ofMinutes(1));
+        greedy.getBudget().setMaxAttempts(5);
+        assertThat(ceiling.refusal(greedy)).hasValueSatisfying(r -> assertThat(r).contains("nightshift.dispatch.ceiling.max-attempts"));
+    }
+
+    @Test
+    void theLongestTaskIsEveryAttemptAtTheLongestBudgetAndTheWaitsBetween() {
+        // 3 × (1h + 5s) + 30s + 60s
+        assertThat(ceiling.longestTask(Duration.ofSeconds(5), Duration.ofSeconds(30)))
+                .isEqualTo(Duration.ofHours(3).plusSeconds(15).plusSeconds(90));
     }
 
     private static WorkerSpec worker(String adapter, List<String> tools, Duration wallTime) {
