@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -35,6 +37,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /** One run of a worker's agent on a task: checks, workspace, sandboxed process, events out. */
@@ -51,6 +55,7 @@ public class TaskRunner {
     private final MeterRegistry meters;
     private final Ceiling ceiling;
     private final Clock clock = Clock.systemUTC();
+    private final CountDownLatch stopping = new CountDownLatch(1);
 
     public TaskRunner(DispatchProperties properties, List<AgentAdapter> adapters, Sandbox sandbox, AgentProcess process,
             RunPublisher publisher, MeterRegistry meters) {
@@ -86,14 +91,24 @@ public class TaskRunner {
             Duration wait = RetryPolicy.backoff(properties.retryBackoff(), attempt);
             log.info("{}: attempt {}/{} {}, next attempt in {}", task.getTaskKey(), attempt, attempts,
                     result.finished().getOutcome(), wait);
+            // stopping ends the wait and starts no new attempt; the task is not committed, so it is redelivered
+            // and starts over (with the same run ids, so reports stay idempotent)
+            boolean stopped;
             try {
-                Thread.sleep(wait);
+                stopped = stopping.await(wait.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                // not committed: the task is redelivered and starts over (the same run ids, so reports stay idempotent)
-                throw new IllegalStateException("stopped between attempts of " + task.getTaskKey(), e);
+                stopped = true;
+            }
+            if (stopped) {
+                throw new IllegalStateException("dispatch is stopping between attempts of " + task.getTaskKey());
             }
         }
+    }
+
+    @EventListener(ContextClosedEvent.class)
+    void onStop() {
+        stopping.countDown();
     }
 
     /** One attempt's end, and whether its agent ran at all (a run refused or never set up is not retried). */
