@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import dev.nightshift.events.AgentSpec;
@@ -52,7 +53,7 @@ class DataDirectoryTest {
         try (EmbeddedBroker broker = EmbeddedBroker.start(data.resolve("kafka"), kafka, controller);
              RegistryProcess registry = RegistryProcess.start(SharedInfrastructure.registryHome(), data.resolve("registry"),
                      registryPort, management, data.resolve("registry.log"))) {
-            try (Admin admin = Admin.create(java.util.Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
                 admin.createTopics(List.of(new NewTopic(Topics.TASKS, 1, (short) 1))).all().get();
             }
             try (KafkaProducer<String, Object> producer = new KafkaProducer<>(producerProps(broker, registry))) {

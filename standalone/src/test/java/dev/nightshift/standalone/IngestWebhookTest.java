@@ -1,5 +1,7 @@
 package dev.nightshift.standalone;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -8,7 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 
 import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskEvent;
@@ -91,8 +92,7 @@ class IngestWebhookTest {
         assertThat(requested.getWorker().getAgent().getAdapter()).isEqualTo("claude");
         assertThat(requested.getWorker().getBudget().getWallTimeMillis()).isEqualTo(5000);
         assertThat(requested.getWorker().getOutputs().getTodoist().getDoneLabel()).isEqualTo("agent-done");
-        assertThat(nightshift.todoist.findAll(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
-                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/api/v1/projects/" + RunningNightshift.NAMED_PROJECT_ID))))
+        assertThat(nightshift.todoist.findAll(getRequestedFor(urlEqualTo("/api/v1/projects/" + RunningNightshift.NAMED_PROJECT_ID))))
                 .isNotEmpty()
                 .allSatisfy(req -> assertThat(req.getHeader("Authorization")).isEqualTo("Bearer ingest-token"));
     }

@@ -1,6 +1,7 @@
 package dev.nightshift.dispatch.sandbox;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -49,7 +50,11 @@ public final class AgentProcess {
     public record Exit(Integer exitCode, boolean timedOut, String stderrTail, Duration duration) {
     }
 
-    /** Blocks until the agent's process group is gone; calls {@code onLine} for each stdout line. */
+    /**
+     * Blocks until the agent's processes are gone; calls {@code onLine} for each stdout line. Call it from
+     * a thread that outlives the run (a consumer thread): bubblewrap's --die-with-parent ends the agent
+     * when the thread that started it ends, which is what makes a crashed dispatcher leave no agent behind.
+     */
     public Exit run(Launch launch, Duration wallTime, Duration killGrace, Consumer<String> onLine) throws IOException {
         List<String> argv = new ArrayList<>();
         argv.add(setsid.toString());
@@ -57,7 +62,7 @@ public final class AgentProcess {
         ProcessBuilder builder = new ProcessBuilder(argv).directory(launch.directory().toFile());
         builder.environment().clear();
         builder.environment().putAll(launch.environment());
-        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
 
         long started = System.nanoTime();
         Process process = builder.start();

@@ -1,5 +1,6 @@
 package dev.nightshift.ingest.routing;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -43,7 +44,7 @@ public final class TaskRequests {
                 .build();
         return TaskEvent.newBuilder()
                 .setTaskKey(taskKey)
-                .setEventId(UUID.nameUUIDFromBytes(deliveryId.getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString())
+                .setEventId(UUID.nameUUIDFromBytes(deliveryId.getBytes(StandardCharsets.UTF_8)).toString())
                 .setOccurredAt(now)
                 .setTask(task)
                 .setBody(TaskRequested.newBuilder().setTaskVersion(taskVersion).setPrompt(prompt).setWorker(spec).build())
