@@ -76,7 +76,8 @@ public class TaskRunner {
         TaskRequested request = (TaskRequested) task.getBody();
         WorkerSpec worker = request.getWorker();
         String adapterName = worker.getAgent().getAdapter();
-        Optional<String> refusal = ceiling.refusal(worker).or(() -> missingAgent(adapterName));
+        Optional<Path> binary = agentBinary(adapterName);
+        Optional<String> refusal = ceiling.refusal(worker).or(() -> binary.isPresent() ? Optional.empty() : Optional.of(missingAgent(adapterName)));
         if (refusal.isPresent()) {
             log.warn("refusing {} for worker {}: {}", task.getTaskKey(), worker.getName(), refusal.get());
             finish(new RunEvents(task, 1, clock), adapterName, RunOutcome.notRun(refusal.get()));
@@ -84,7 +85,7 @@ public class TaskRunner {
         }
         int attempts = worker.getBudget().getMaxAttempts();
         for (int attempt = 1; ; attempt++) {
-            Attempt result = attempt(new RunEvents(task, attempt, clock), request);
+            Attempt result = attempt(new RunEvents(task, attempt, clock), request, binary.get());
             if (attempt >= attempts || !RetryPolicy.worthRetrying(result.finished().getOutcome(), result.agentRan())) {
                 return;
             }
@@ -115,11 +116,10 @@ public class TaskRunner {
     private record Attempt(RunFinished finished, boolean agentRan) {
     }
 
-    private Attempt attempt(RunEvents events, TaskRequested request) {
+    private Attempt attempt(RunEvents events, TaskRequested request, Path binary) {
         WorkerSpec worker = request.getWorker();
         String adapterName = worker.getAgent().getAdapter();
         AgentAdapter adapter = adapters.get(adapterName);
-        Path binary = Executables.find(properties.agents().get(adapterName).binary()).orElseThrow();
         Path workspace;
         try {
             Path template = Workspace.template(properties.workdirsRoot(), worker.getAgent().getWorkdir());
@@ -175,18 +175,22 @@ public class TaskRunner {
         return Optional.of(RunOutcome.of(exit, result.get(), wallTime));
     }
 
-    private Optional<String> missingAgent(String adapterName) {
+    /** The adapter's binary, when the adapter exists, is configured and its binary is installed. */
+    private Optional<Path> agentBinary(String adapterName) {
+        DispatchProperties.Agent agent = properties.agents().get(adapterName);
+        return adapters.containsKey(adapterName) && agent != null ? Executables.find(agent.binary()) : Optional.empty();
+    }
+
+    /** Why {@link #agentBinary} found nothing, naming the setting at fault. */
+    private String missingAgent(String adapterName) {
         if (!adapters.containsKey(adapterName)) {
-            return Optional.of("no adapter named '" + adapterName + "' (known: " + adapters.keySet() + ")");
+            return "no adapter named '" + adapterName + "' (known: " + adapters.keySet() + ")";
         }
         DispatchProperties.Agent agent = properties.agents().get(adapterName);
         if (agent == null) {
-            return Optional.of("nightshift.dispatch.agents." + adapterName + ".binary is not set");
+            return "nightshift.dispatch.agents." + adapterName + ".binary is not set";
         }
-        if (Executables.find(agent.binary()).isEmpty()) {
-            return Optional.of("agent binary '" + agent.binary() + "' not found (nightshift.dispatch.agents." + adapterName + ".binary)");
-        }
-        return Optional.empty();
+        return "agent binary '" + agent.binary() + "' not found (nightshift.dispatch.agents." + adapterName + ".binary)";
     }
 
     private Map<String, String> environment(Path workspace) {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -23,6 +24,20 @@ import java.util.stream.Stream;
 public record Bubblewrap(Path bwrap, Path setpriv, int uid, boolean network, List<Path> readOnlyPaths) implements Sandbox {
 
     public static final String WORKSPACE = "/workspace";
+
+    /**
+     * Bubblewrap as this process can run it: as root, agents drop to {@code uid} through setpriv;
+     * otherwise they run as this process's own unprivileged user. Empty when bwrap is not installed.
+     */
+    public static Optional<Bubblewrap> forThisProcess(int uid, boolean network, List<Path> readOnlyPaths) throws IOException {
+        Optional<Path> bwrap = Executables.find("bwrap");
+        if (bwrap.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        Path setpriv = root ? Executables.require("setpriv", "to run agents as uid " + uid + " instead of root") : null;
+        return Optional.of(new Bubblewrap(bwrap.get(), setpriv, uid, network, readOnlyPaths));
+    }
 
     @Override
     public void prepare(Path workspace) throws IOException {

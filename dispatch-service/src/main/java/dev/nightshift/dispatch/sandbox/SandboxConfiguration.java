@@ -1,7 +1,6 @@
 package dev.nightshift.dispatch.sandbox;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import dev.nightshift.dispatch.DispatchProperties;
@@ -25,12 +24,10 @@ class SandboxConfiguration {
                 yield new Unsandboxed();
             }
             case BUBBLEWRAP -> {
-                Path bwrap = Executables.find("bwrap").orElseThrow(() -> new IllegalStateException(
-                        "nightshift.dispatch.sandbox.kind=bubblewrap but 'bwrap' is not on PATH: "
-                                + "install it (apt-get install -y bubblewrap) or set the kind to none for development"));
-                boolean root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-                Path setpriv = root ? Executables.require("setpriv", "to run agents as nightshift.dispatch.sandbox.run-as-uid instead of root") : null;
-                yield new Bubblewrap(bwrap, setpriv, s.runAsUid(), s.network(), s.readOnlyPaths().stream().map(Path::of).toList());
+                yield Bubblewrap.forThisProcess(s.runAsUid(), s.network(), s.readOnlyPaths().stream().map(Path::of).toList())
+                        .orElseThrow(() -> new IllegalStateException(
+                                "nightshift.dispatch.sandbox.kind=bubblewrap but 'bwrap' is not on PATH: "
+                                        + "install it (apt-get install -y bubblewrap) or set the kind to none for development"));
             }
         };
     }

@@ -37,9 +37,8 @@ class BubblewrapTest {
             assertThat(present).as("bwrap is required (NIGHTSHIFT_REQUIRE_SANDBOX=1) but not on PATH").isTrue();
         }
         assumeTrue(present, "bwrap not installed");
-        boolean root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        sandbox = new Bubblewrap(Executables.find("bwrap").orElseThrow(), root ? Executables.require("setpriv", "") : null,
-                65534, false, List.of(Path.of("/usr"), Path.of("/bin"), Path.of("/lib"), Path.of("/lib64"), Path.of("/etc")));
+        sandbox = Bubblewrap.forThisProcess(65534, false,
+                List.of(Path.of("/usr"), Path.of("/bin"), Path.of("/lib"), Path.of("/lib64"), Path.of("/etc"))).orElseThrow();
         // like the workspaces root: traversable by the sandbox's uid
         this.root = Files.createTempDirectory(Path.of("/tmp"), "ns-bwrap-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         workspace = Workspace.create(this.root, "run-1", null);

@@ -106,11 +106,7 @@ public class TodoistWebhookController {
         if (byId.isPresent()) {
             return byId;
         }
-        // a worker may name the project rather than give its id: look the name up (cached)
-        boolean anyTodoistWorker = catalogue.workers().stream().anyMatch(w -> w.trigger() instanceof Trigger.TodoistProject);
-        if (!anyTodoistWorker) {
-            return Optional.empty();
-        }
+        // a worker may name the project rather than give its id: look the name up (cached; empty without a token)
         return projects.nameOf(projectId)
                 .flatMap(name -> catalogue.find(Trigger.TodoistProject.class, t -> t.matches(projectId, name)));
     }
