@@ -18,9 +18,13 @@ import org.springframework.validation.annotation.Validated;
  * @param workspacesRoot where each run gets its fresh workspace directory
  * @param workdirsRoot   where the workers' working-directory templates (skills, instructions) live
  * @param keepWorkspaces keep a run's workspace after it ends (for inspection); otherwise it is deleted
- * @param killGrace      between TERM and KILL when a run is stopped
- * @param shutdownWait   how long stopping the service waits for the run in progress to end
+ * @param killGrace      between TERM and KILL when a run is stopped (wall time, cancellation, shutdown)
+ * @param shutdownWait   how long stopping the service lets the runs in progress go on before handing them over
  * @param retryBackoff   the wait before a failed run's second attempt; it doubles for each further one
+ * @param maxRunsInFlight agents this instance runs at once; at the limit it stops fetching tasks
+ * @param leaseTtl       how long a run's lease lasts unless renewed (renewed every third of it): a run of an
+ *                       instance that died is taken over this long after its last renewal
+ * @param instanceId     this instance's name in the ledger and logs; default: the host name and a random suffix
  * @param runsPartitions partitions of nightshift.runs when dispatch creates it
  * @param agents         per adapter name (claude): where its binary is
  * @param ceiling        what this dispatcher will ever run, whatever a task event asks for
@@ -32,9 +36,12 @@ public record DispatchProperties(
         @NotNull Path workspacesRoot,
         Path workdirsRoot,
         @DefaultValue("false") boolean keepWorkspaces,
-        @DefaultValue("5s") Duration killGrace,
+        @DefaultValue("3s") Duration killGrace,
         @DefaultValue("5m") Duration shutdownWait,
         @DefaultValue("30s") Duration retryBackoff,
+        @DefaultValue("8") @Min(1) int maxRunsInFlight,
+        @DefaultValue("15s") Duration leaseTtl,
+        String instanceId,
         @DefaultValue("6") @Min(1) int runsPartitions,
         @NotEmpty Map<String, @Valid Agent> agents,
         @Valid @DefaultValue Ceiling ceiling,
@@ -48,8 +55,7 @@ public record DispatchProperties(
      * @param adapters     adapters this dispatcher runs
      * @param allowedTools tools an agent may be granted; "*" allows any
      * @param maxWallTime  the longest budget accepted for one attempt
-     * @param maxAttempts  the most attempts accepted for one task; all of them must fit in the consumer's
-     *                     max.poll.interval.ms (checked at start-up)
+     * @param maxAttempts  the most attempts accepted for one task
      */
     public record Ceiling(
             @DefaultValue("claude") List<String> adapters,

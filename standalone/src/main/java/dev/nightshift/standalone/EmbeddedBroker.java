@@ -47,6 +47,12 @@ public final class EmbeddedBroker implements AutoCloseable {
         props.put("share.coordinator.state.topic.replication.factor", "1");
         props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
+        // KIP-848 groups: a member that stops heartbeating (a dispatcher killed outright) loses its partitions
+        // after this, so its tasks are taken over well within 30 s (the broker's default is 45 s)
+        props.put("group.consumer.min.session.timeout.ms", "6000");
+        props.put("group.consumer.session.timeout.ms", "10000");
+        props.put("group.consumer.min.heartbeat.interval.ms", "1000");
+        props.put("group.consumer.heartbeat.interval.ms", "2000");
         // topics are created by the services that own them, with their partition counts
         props.put("auto.create.topics.enable", "false");
         props.put("num.partitions", "1");

@@ -76,7 +76,7 @@ class EndToEndTest {
         assertThat(finished.getExitCode()).isZero();
         assertThat(runs.getFirst().getWorker()).isEqualTo("writer");
         assertThat(metrics(nightshift.services.dispatchPort()))
-                .anyMatch(l -> l.startsWith("nightshift_dispatch_runs_seconds_count{adapter=\"claude\",outcome=\"succeeded\"}"));
+                .anyMatch(l -> l.startsWith("nightshift_dispatch_runs_seconds_count{adapter=\"claude\",outcome=\"succeeded\",worker=\"writer\"}"));
         assertThat(metrics(nightshift.services.reportPort()))
                 .anyMatch(l -> l.startsWith("nightshift_report_writes_total{kind=\"RunFinished\",sink=\"todoist\"}"));
     }

@@ -52,11 +52,11 @@ class IngestWebhookTest {
     void otherEventsAre200AndPublishNothing() throws Exception {
         String taskId = EndToEndTest.newTaskId();
         HttpResponse<String> r = TodoistWebhooks.send(nightshift.webhookUrl(),
-                TodoistWebhooks.event("item:completed", taskId, RunningNightshift.PROJECT_ID, "Done already"),
+                TodoistWebhooks.event("item:updated", taskId, RunningNightshift.PROJECT_ID, "Renamed"),
                 RunningNightshift.CLIENT_SECRET, "d-" + taskId);
 
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).contains("\"result\":\"ignored\"").contains("item:completed");
+        assertThat(r.body()).contains("\"result\":\"ignored\"").contains("item:updated");
         assertThat(published(taskId)).isEmpty();
     }
 

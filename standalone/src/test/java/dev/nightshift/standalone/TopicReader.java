@@ -29,6 +29,8 @@ public final class TopicReader {
         props.put("apicurio.registry.url", infra.registryUrl());
         props.put("apicurio.registry.use-specific-avro-reader", "true");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // as report reads them: dispatch writes in transactions
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<String, Object>> records = new ArrayList<>();
         try (KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(props)) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()

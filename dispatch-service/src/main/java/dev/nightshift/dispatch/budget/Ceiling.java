@@ -9,15 +9,6 @@ import dev.nightshift.events.WorkerSpec;
 /** Dispatch's own limits: a task event can narrow what an agent may do, never widen it past these. */
 public record Ceiling(DispatchProperties.Ceiling limits) {
 
-    /** The longest one task can hold a consumer: every attempt at the longest budget, and the waits between. */
-    public Duration longestTask(Duration killGrace, Duration retryBackoff) {
-        Duration longest = limits.maxWallTime().plus(killGrace).multipliedBy(limits.maxAttempts());
-        for (int attempt = 1; attempt < limits.maxAttempts(); attempt++) {
-            longest = longest.plus(RetryPolicy.backoff(retryBackoff, attempt));
-        }
-        return longest;
-    }
-
     /** Why this worker may not run here, or empty when it may. */
     public Optional<String> refusal(WorkerSpec worker) {
         String adapter = worker.getAgent().getAdapter();

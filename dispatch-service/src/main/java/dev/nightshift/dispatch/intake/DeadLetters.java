@@ -1,6 +1,5 @@
 package dev.nightshift.dispatch.intake;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import dev.nightshift.events.Topics;
@@ -11,17 +10,16 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
-import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.listener.ConsumerRecordRecoverer;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
-import org.springframework.util.backoff.ExponentialBackOff;
+import org.springframework.util.backoff.FixedBackOff;
 
 /**
- * A task event that keeps failing (not an agent failing: that is an outcome) is retried with backoff,
- * then parked on nightshift.tasks.dlt with the exception in headers. Undecodable records go there at
- * once, as the bytes that arrived.
+ * Task records dispatch cannot read are parked on nightshift.tasks.dlt, as the bytes that arrived, with
+ * the exception in headers.
  */
 @Configuration
 class DeadLetters {
@@ -33,15 +31,20 @@ class DeadLetters {
     }
 
     @Bean
-    DefaultErrorHandler errorHandler(ProducerFactory<Object, Object> producers, KafkaTemplate<Object, Object> avro) {
-        Map<Class<?>, KafkaOperations<?, ?>> templates = new LinkedHashMap<>();
-        templates.put(byte[].class, new KafkaTemplate<>(producers,
-                Map.of(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
-        templates.put(Object.class, avro);
-        DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(templates,
-                (record, e) -> new TopicPartition(Topics.deadLetters(record.topic()), -1));
-        ExponentialBackOff backOff = new ExponentialBackOff(1_000, 2.0);
-        backOff.setMaxElapsedTime(30_000);
-        return new DefaultErrorHandler(recoverer, backOff);
+    ConsumerRecordRecoverer taskDeadLetters(ProducerFactory<Object, Object> producers) {
+        KafkaTemplate<Object, Object> bytes = new KafkaTemplate<>(producers,
+                Map.of(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        return new DeadLetterPublishingRecoverer(bytes, (record, e) -> new TopicPartition(Topics.deadLetters(record.topic()), -1));
+    }
+
+    /**
+     * The listener hands records on and does not throw; should it ever, the record is logged and left
+     * uncommitted (committing it could pass records whose runs go on).
+     */
+    @Bean
+    DefaultErrorHandler errorHandler() {
+        DefaultErrorHandler handler = new DefaultErrorHandler(new FixedBackOff(0, 0));
+        handler.setAckAfterHandle(false);
+        return handler;
     }
 }

@@ -1,33 +1,58 @@
 package dev.nightshift.dispatch.intake;
 
-import dev.nightshift.dispatch.run.TaskRunner;
-import dev.nightshift.events.TaskCancelled;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.nightshift.dispatch.engine.Dispatcher;
 import dev.nightshift.events.TaskEvent;
-import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.ConsumerRecordRecoverer;
+import org.springframework.kafka.support.Acknowledgment;
 import org.springframework.stereotype.Component;
 
-/** Consumes nightshift.tasks; the offset is committed after the run's finished event is on Kafka. */
+/**
+ * Consumes nightshift.tasks and hands each record to the dispatcher without waiting for its work, so the
+ * consumer keeps polling while runs go on. Offsets are committed by the dispatcher (manual acknowledgment)
+ * once the work of every record before them has ended. Values arrive as bytes and are decoded here: an
+ * undecodable record goes to the dead-letter topic and is counted as ended, never holding the commits back.
+ */
 @Component
 class TaskListener {
 
     private static final Logger log = LoggerFactory.getLogger(TaskListener.class);
 
-    private final TaskRunner runner;
+    private final Dispatcher dispatcher;
+    private final ConsumerRecordRecoverer deadLetters;
+    private final AvroKafkaDeserializer<TaskEvent> decoder = new AvroKafkaDeserializer<>();
 
-    TaskListener(TaskRunner runner) {
-        this.runner = runner;
+    TaskListener(Dispatcher dispatcher, ConsumerRecordRecoverer deadLetters, KafkaProperties kafka) {
+        this.dispatcher = dispatcher;
+        this.deadLetters = deadLetters;
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        decoder.configure(config, false);
     }
 
     @KafkaListener(id = "dispatch-tasks", idIsGroup = false, topics = Topics.TASKS)
-    void onTask(TaskEvent event) {
-        switch (event.getBody()) {
-            case TaskRequested r -> runner.run(event);
-            case TaskCancelled c -> log.info("{} cancelled ({}): no run of it is in progress here", event.getTaskKey(), c.getReason());
-            default -> throw new IllegalArgumentException("unknown task event body " + event.getBody().getClass().getName());
+    void onTask(ConsumerRecord<String, byte[]> record, Acknowledgment ack) {
+        TaskEvent event;
+        try {
+            event = decoder.deserialize(record.topic(), record.headers(), record.value());
+            if (event == null) {
+                throw new IllegalArgumentException("empty value");
+            }
+        } catch (RuntimeException e) {
+            log.error("task record {}-{} (key {}) is not a task event, parked on {}: {}", record.partition(), record.offset(),
+                    record.key(), Topics.deadLetters(Topics.TASKS), e.getMessage());
+            deadLetters.accept(record, e);
+            dispatcher.undecodable(record.partition(), record.offset(), ack);
+            return;
         }
+        dispatcher.received(record.partition(), record.offset(), ack, event);
     }
 }

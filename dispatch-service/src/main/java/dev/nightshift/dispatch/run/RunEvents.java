@@ -1,15 +1,13 @@
 package dev.nightshift.dispatch.run;
 
 import java.time.Clock;
-import java.util.UUID;
-import java.nio.charset.StandardCharsets;
 
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 
 /** Builds the run events of one run: the parts every event of the run shares are set once. */
-final class RunEvents {
+public final class RunEvents {
 
     private final TaskEvent task;
     private final TaskRequested request;
@@ -17,28 +15,28 @@ final class RunEvents {
     private final int attempt;
     private final Clock clock;
 
-    RunEvents(TaskEvent task, int attempt, Clock clock) {
+    /** @param runId unique per run (a new one for every attempt, also after a redelivery or a takeover) */
+    public RunEvents(TaskEvent task, String runId, int attempt, Clock clock) {
         this.task = task;
         this.request = (TaskRequested) task.getBody();
+        this.runId = runId;
         this.attempt = attempt;
         this.clock = clock;
-        // the same task event and attempt always make the same run id: redelivery reports idempotently
-        this.runId = UUID.nameUUIDFromBytes((task.getEventId() + "#" + attempt).getBytes(StandardCharsets.UTF_8)).toString();
     }
 
-    String runId() {
+    public String runId() {
         return runId;
     }
 
-    String taskKey() {
+    public String taskKey() {
         return task.getTaskKey();
     }
 
-    int attempt() {
+    public int attempt() {
         return attempt;
     }
 
-    RunEvent of(Object body) {
+    public RunEvent of(Object body) {
         return RunEvent.newBuilder()
                 .setTaskKey(task.getTaskKey())
                 .setRunId(runId)

@@ -8,16 +8,19 @@ import dev.nightshift.events.Outcome;
 import dev.nightshift.events.RunFinished;
 
 /** How a run ended, from the process's exit and the agent's result line (if it printed one). */
-final class RunOutcome {
+public final class RunOutcome {
 
     private RunOutcome() {
     }
 
-    static RunFinished of(AgentProcess.Exit exit, AgentSignal.Result result, Duration wallTime) {
+    public static RunFinished of(AgentProcess.Exit exit, AgentSignal.Result result, Duration wallTime) {
         RunFinished.Builder b = RunFinished.newBuilder().setDurationMillis(exit.duration().toMillis()).setExitCode(exit.exitCode());
         if (result != null) {
             b.setCostUsd(result.costUsd()).setInputTokens(result.inputTokens()).setOutputTokens(result.outputTokens())
                     .setTurns(result.turns());
+        }
+        if (exit.stopped() != null) {
+            return b.setOutcome(Outcome.CANCELLED).setReason(exit.stopped()).build();
         }
         if (exit.timedOut()) {
             return b.setOutcome(Outcome.TIMED_OUT)
@@ -39,7 +42,7 @@ final class RunOutcome {
     }
 
     /** A run that never started its agent: refused, or its workspace or process could not be set up. */
-    static RunFinished notRun(String reason) {
+    public static RunFinished notRun(String reason) {
         return RunFinished.newBuilder().setOutcome(Outcome.FAILED).setReason(reason).setDurationMillis(0).build();
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,9 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one launch as the leader of its own process group ({@code setsid}) and makes sure the whole
- * tree is gone when it returns: at the wall-time limit TERM to the group, then KILL after the grace
- * period, then KILL to every process the run had started (a sandbox puts them in other groups), awaited;
- * and KILL for any leftover of the group after a normal exit too.
+ * tree is gone when it returns: at the wall-time limit or on a stop request TERM to the agent, then KILL
+ * after the grace period, then KILL to every process the run had started (a sandbox puts them in other
+ * groups), awaited; and KILL for any leftover of the group after a normal exit too.
  */
 public final class AgentProcess {
 
@@ -44,18 +45,28 @@ public final class AgentProcess {
     }
 
     /**
-     * @param exitCode   null when the process was killed at the wall-time limit
+     * @param exitCode   null when the process was stopped (wall time, or a stop request)
+     * @param stopped    why it was stopped on request (a cancellation, dispatch shutting down), else null
      * @param stderrTail the last part of what the agent wrote to stderr, for failure reasons
      */
-    public record Exit(Integer exitCode, boolean timedOut, String stderrTail, Duration duration) {
+    public record Exit(Integer exitCode, boolean timedOut, String stopped, String stderrTail, Duration duration) {
+    }
+
+    /** Runs to the end or the wall time; nothing can stop it early. */
+    public Exit run(Launch launch, Duration wallTime, Duration killGrace, Consumer<String> onLine) throws IOException {
+        return run(launch, wallTime, killGrace, onLine, new CompletableFuture<>());
     }
 
     /**
-     * Blocks until the agent's processes are gone; calls {@code onLine} for each stdout line. Call it from
-     * a thread that outlives the run (a consumer thread): bubblewrap's --die-with-parent ends the agent
-     * when the thread that started it ends, which is what makes a crashed dispatcher leave no agent behind.
+     * Blocks until the agent's processes are gone; calls {@code onLine} for each stdout line. Call it from a
+     * platform thread that lives as long as the run: bubblewrap's --die-with-parent ends the agent when the
+     * OS thread that started it ends (a virtual thread's carrier can end at any time), which is also what
+     * makes a dispatcher killed outright leave no agent behind.
+     *
+     * @param stop completing it (with the reason) stops the agent: TERM to the agent itself, KILL after the grace
      */
-    public Exit run(Launch launch, Duration wallTime, Duration killGrace, Consumer<String> onLine) throws IOException {
+    public Exit run(Launch launch, Duration wallTime, Duration killGrace, Consumer<String> onLine, CompletableFuture<String> stop)
+            throws IOException {
         List<String> argv = new ArrayList<>();
         argv.add(setsid.toString());
         argv.addAll(launch.argv());
@@ -78,14 +89,22 @@ public final class AgentProcess {
             }
         }));
         boolean timedOut = false;
+        String stopped = null;
         List<ProcessHandle> tree = List.of();
         try {
-            if (!process.waitFor(wallTime.toMillis(), TimeUnit.MILLISECONDS)) {
+            try {
+                CompletableFuture.anyOf(process.onExit(), stop).get(wallTime.toMillis(), TimeUnit.MILLISECONDS);
+                stopped = process.isAlive() ? stop.getNow("stopped") : null;
+            } catch (TimeoutException e) {
                 timedOut = true;
+            } catch (ExecutionException e) {
+                stopped = "stopped: " + e.getCause().getMessage();
+            }
+            if (timedOut || stopped != null) {
                 // taken before any signal: a sandbox's inner processes are in other groups and sessions
                 tree = process.descendants().toList();
-                log.info("agent group {} ran past its wall time of {}: TERM", group, wallTime);
-                signalGroup(group, "TERM");
+                log.info("agent group {} {}: TERM", group, timedOut ? "ran past its wall time of " + wallTime : stopped);
+                terminate(launch, group, process.pid(), tree);
                 if (!process.waitFor(killGrace.toMillis(), TimeUnit.MILLISECONDS)) {
                     log.info("agent group {} still alive after {}: KILL", group, killGrace);
                 }
@@ -109,7 +128,20 @@ public final class AgentProcess {
         synchronized (stderr) {
             tail = stderr.length() > STDERR_TAIL_CHARS ? stderr.substring(stderr.length() - STDERR_TAIL_CHARS) : stderr.toString();
         }
-        return new Exit(timedOut ? null : code, timedOut, tail.strip(), Duration.ofNanos(System.nanoTime() - started));
+        boolean ended = !timedOut && stopped == null;
+        return new Exit(ended ? code : null, timedOut, stopped, tail.strip(), Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /**
+     * TERM to the agent itself, so it can stop cleanly. Inside a sandbox the launcher must not get it: bwrap
+     * dies of TERM and its pid namespace takes everything with it at once (KILL, not TERM).
+     */
+    private void terminate(Launch launch, long group, long launcher, List<ProcessHandle> tree) {
+        if (launch.wrapped()) {
+            tree.stream().filter(p -> p.pid() != launcher).forEach(ProcessHandle::destroy);
+        } else {
+            signalGroup(group, "TERM");
+        }
     }
 
     private void signalGroup(long group, String signal) {

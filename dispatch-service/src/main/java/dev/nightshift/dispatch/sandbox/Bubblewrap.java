@@ -77,7 +77,7 @@ public record Bubblewrap(Path bwrap, Path setpriv, int uid, boolean network, Lis
         argv.add("--");
         argv.addAll(command);
         // bwrap gets the minimal environment it needs itself; the agent's is set by --setenv
-        return new Launch(argv, Map.of("PATH", "/usr/bin:/bin"), workspace);
+        return new Launch(argv, Map.of("PATH", "/usr/bin:/bin"), workspace, true);
     }
 
     @Override

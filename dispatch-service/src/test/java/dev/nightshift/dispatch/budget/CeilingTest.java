@@ -52,13 +52,6 @@ class CeilingTest {
         assertThat(ceiling.refusal(greedy)).hasValueSatisfying(r -> assertThat(r).contains("nightshift.dispatch.ceiling.max-attempts"));
     }
 
-    @Test
-    void theLongestTaskIsEveryAttemptAtTheLongestBudgetAndTheWaitsBetween() {
-        // 3 × (1h + 5s) + 30s + 60s
-        assertThat(ceiling.longestTask(Duration.ofSeconds(5), Duration.ofSeconds(30)))
-                .isEqualTo(Duration.ofHours(3).plusSeconds(15).plusSeconds(90));
-    }
-
     private static WorkerSpec worker(String adapter, List<String> tools, Duration wallTime) {
         return WorkerSpec.newBuilder()
                 .setName("w")

@@ -39,7 +39,7 @@ class RunOutcomeTest {
 
     @Test
     void noResultLineFailsWithStderr() {
-        RunFinished f = RunOutcome.of(new AgentProcess.Exit(127, false, "claude: command not found", Duration.ofMillis(5)), null, WALL);
+        RunFinished f = RunOutcome.of(new AgentProcess.Exit(127, false, null, "claude: command not found", Duration.ofMillis(5)), null, WALL);
         assertThat(f.getOutcome()).isEqualTo(Outcome.FAILED);
         assertThat(f.getReason()).contains("code 127").contains("command not found");
     }
@@ -52,14 +52,21 @@ class RunOutcomeTest {
 
     @Test
     void theWallClockWinsOverAnyResult() {
-        RunFinished f = RunOutcome.of(new AgentProcess.Exit(null, true, "", WALL), result("success", false, "late"), WALL);
+        RunFinished f = RunOutcome.of(new AgentProcess.Exit(null, true, null, "", WALL), result("success", false, "late"), WALL);
         assertThat(f.getOutcome()).isEqualTo(Outcome.TIMED_OUT);
         assertThat(f.getReason()).contains("PT10M");
         assertThat(f.getExitCode()).isNull();
     }
 
+    @Test
+    void aStoppedRunIsCancelledWithTheReason() {
+        RunFinished f = RunOutcome.of(new AgentProcess.Exit(null, false, "cancelled in Todoist", "", WALL), result("success", false, "late"), WALL);
+        assertThat(f.getOutcome()).isEqualTo(Outcome.CANCELLED);
+        assertThat(f.getReason()).isEqualTo("cancelled in Todoist");
+    }
+
     private static AgentProcess.Exit exit(int code) {
-        return new AgentProcess.Exit(code, false, "", Duration.ofSeconds(3));
+        return new AgentProcess.Exit(code, false, null, "", Duration.ofSeconds(3));
     }
 
     private static AgentSignal.Result result(String subtype, boolean isError, String text) {

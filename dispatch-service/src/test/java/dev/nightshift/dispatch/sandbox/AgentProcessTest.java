@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -71,6 +73,22 @@ class AgentProcessTest {
         AgentProcess.Exit exit = agents.run(sh("sleep " + marker + "4 >/dev/null 2>&1 & echo started"), Duration.ofSeconds(10), Duration.ofSeconds(1), l -> { });
 
         assertThat(exit.exitCode()).isZero();
+        assertThat(survivors(marker)).isEmpty();
+    }
+
+    @Test
+    void aStopRequestEndsTheRunWithItsReasonAndLeavesNothing() throws Exception {
+        String marker = marker();
+        CompletableFuture<String> stop = new CompletableFuture<>();
+        CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(() -> stop.complete("cancelled in Todoist"));
+        long start = System.nanoTime();
+        AgentProcess.Exit exit = agents.run(sh("sleep " + marker + "5 & sleep " + marker + "6"), Duration.ofSeconds(30), Duration.ofSeconds(2),
+                l -> { }, stop);
+
+        assertThat(exit.stopped()).isEqualTo("cancelled in Todoist");
+        assertThat(exit.exitCode()).isNull();
+        assertThat(exit.timedOut()).isFalse();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
         assertThat(survivors(marker)).isEmpty();
     }
 

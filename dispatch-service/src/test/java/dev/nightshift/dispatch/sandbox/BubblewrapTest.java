@@ -10,7 +10,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,6 +90,26 @@ class BubblewrapTest {
                 workspace, Map.of("PATH", "/usr/bin:/bin")), Duration.ofMillis(500), Duration.ofSeconds(2), l -> { });
 
         assertThat(exit.timedOut()).isTrue();
+        assertThat(AgentProcessTest.survivors(marker)).isEmpty();
+    }
+
+    @Test
+    void aStopReachesTheAgentItselfSoItCanCleanUpBeforeTheKill() throws Exception {
+        String marker = "7" + System.nanoTime() % 1_000_000_000L;
+        CompletableFuture<String> stop = new CompletableFuture<>();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        // the agent saves its work on TERM; TERM to bwrap instead would KILL everything inside at once
+        String agent = "trap 'echo saved > /workspace/on-term.txt; exit 0' TERM; echo ready; sleep " + marker + " & wait";
+        CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> stop.complete("cancelled"));
+        long start = System.nanoTime();
+        AgentProcess.Exit exit = agents.run(sandbox.launch(List.of("/bin/bash", "-c", agent), workspace, Map.of("PATH", "/usr/bin:/bin")),
+                Duration.ofSeconds(30), Duration.ofSeconds(5), lines::add, stop);
+
+        assertThat(exit.stopped()).isEqualTo("cancelled");
+        assertThat(exit.timedOut()).isFalse();
+        assertThat(lines).contains("ready");
+        assertThat(workspace.resolve("on-term.txt")).hasContent("saved");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
         assertThat(AgentProcessTest.survivors(marker)).isEmpty();
     }
 

@@ -8,6 +8,7 @@ import java.util.UUID;
 import dev.nightshift.events.AgentSpec;
 import dev.nightshift.events.Budget;
 import dev.nightshift.events.Outputs;
+import dev.nightshift.events.TaskCancelled;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.events.TaskRequested;
@@ -20,7 +21,19 @@ public final class TaskRequests {
     private TaskRequests() {
     }
 
+    /** Stops the task: every version of it requested so far. */
+    public static TaskEvent cancelled(String taskKey, TaskRef task, String reason, String deliveryId, Instant now) {
+        return TaskEvent.newBuilder()
+                .setTaskKey(taskKey)
+                .setEventId(UUID.nameUUIDFromBytes(deliveryId.getBytes(StandardCharsets.UTF_8)).toString())
+                .setOccurredAt(now)
+                .setTask(task)
+                .setBody(TaskCancelled.newBuilder().setReason(reason).build())
+                .build();
+    }
+
     /**
+     * @param taskVersion names the request: every delivery of the same request carries the same version
      * @param deliveryId the sender's delivery id: a redelivery gets the same event id, so consumers can drop it
      */
     public static TaskEvent requested(String taskKey, TaskRef task, String taskVersion, Worker worker, String deliveryId, Instant now) {

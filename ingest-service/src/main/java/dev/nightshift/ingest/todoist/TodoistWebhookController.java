@@ -3,6 +3,7 @@ package dev.nightshift.ingest.todoist;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.Set;
 
 import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskEvent;
@@ -25,13 +26,17 @@ import org.slf4j.LoggerFactory;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code POST /webhooks/todoist}: verify, read, route, publish. */
+/** {@code POST /webhooks/todoist}: verify, read, route, publish. item:added requests a run; item:completed and item:deleted cancel it. */
 @RestController
 public class TodoistWebhookController {
 
     private static final Logger log = LoggerFactory.getLogger(TodoistWebhookController.class);
     private static final String SOURCE = "todoist";
     static final String DELIVERY_HEADER = "X-Todoist-Delivery-ID";
+    private static final String ADDED = "item:added";
+    /** A Todoist task is added once: its one version. */
+    static final String ADDED_VERSION = "added";
+    private static final Set<String> CANCELLING = Set.of("item:completed", "item:deleted");
 
     private final TodoistProperties todoist;
     private final IngestProperties ingest;
@@ -74,8 +79,9 @@ public class TodoistWebhookController {
             throw WebhookRejected.badSignature(TodoistSignature.HEADER);
         }
         TodoistDelivery delivery = TodoistDelivery.parse(body);
-        if (!"item:added".equals(delivery.eventName())) {
-            return WebhookResponse.ignored("event " + delivery.eventName() + " starts no worker");
+        boolean added = ADDED.equals(delivery.eventName());
+        if (!added && !CANCELLING.contains(delivery.eventName())) {
+            return WebhookResponse.ignored("event " + delivery.eventName() + " neither starts nor stops a worker");
         }
         TodoistDelivery.Item item = delivery.item();
         String taskKey = "todoist:" + item.id();
@@ -87,18 +93,30 @@ public class TodoistWebhookController {
         if (worker.isEmpty()) {
             return WebhookResponse.ignored("no worker for Todoist project " + item.projectId());
         }
-        TaskRef task = TaskRef.newBuilder()
+        if (!added) {
+            // the person completed or deleted the task: a run in progress stops, a run not started never starts
+            String reason = delivery.eventName().equals("item:completed") ? "the task was completed in Todoist" : "the task was deleted in Todoist";
+            publisher.publish(TaskRequests.cancelled(taskKey, task(item), reason, SOURCE + ":" + deliveryId, clock.instant()));
+            deliveries.remember(deliveryId);
+            log.info("published the cancellation of {} ({})", taskKey, delivery.eventName());
+            return WebhookResponse.published(taskKey);
+        }
+        // every delivery of one item:added (a retry, a second webhook) asks for the same version: it runs once
+        TaskEvent event = TaskRequests.requested(taskKey, task(item), ADDED_VERSION, worker.get(), SOURCE + ":" + deliveryId, clock.instant());
+        publisher.publish(event);
+        deliveries.remember(deliveryId);
+        log.info("published {} for worker {}", taskKey, worker.get().name());
+        return WebhookResponse.published(taskKey);
+    }
+
+    private static TaskRef task(TodoistDelivery.Item item) {
+        return TaskRef.newBuilder()
                 .setSource(Source.TODOIST)
                 .setSourceId(item.id())
                 .setTitle(item.content())
                 .setDescription(item.description() == null ? "" : item.description())
                 .setUrl("https://app.todoist.com/app/task/" + item.id())
                 .build();
-        TaskEvent event = TaskRequests.requested(taskKey, task, "added", worker.get(), SOURCE + ":" + deliveryId, clock.instant());
-        publisher.publish(event);
-        deliveries.remember(deliveryId);
-        log.info("published {} for worker {}", taskKey, worker.get().name());
-        return WebhookResponse.published(taskKey);
     }
 
     private Optional<Worker> route(String projectId) {

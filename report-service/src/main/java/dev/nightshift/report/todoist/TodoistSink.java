@@ -50,8 +50,12 @@ public class TodoistSink implements ReportSink {
                 if (output.getComment()) {
                     todoist.comment(taskId, TodoistMessages.finished(run, f, properties.summaryMaxChars()), requestId(run, "finished"));
                 }
-                String label = f.getOutcome() == Outcome.SUCCEEDED ? output.getDoneLabel()
-                        : run.getAttempt() >= run.getMaxAttempts() ? output.getFailedLabel() : null;
+                // a cancelled task gets no label: the person stopped it; any other last attempt that did not succeed failed
+                String label = switch (f.getOutcome()) {
+                    case SUCCEEDED -> output.getDoneLabel();
+                    case CANCELLED -> null;
+                    default -> f.getFinalAttempt() ? output.getFailedLabel() : null;
+                };
                 if (label != null && !label.isBlank()) {
                     addLabel(taskId, label, requestId(run, "label"));
                 }

@@ -109,11 +109,33 @@ class TodoistSinkTest {
         todoist.verify(0, getRequestedFor(urlEqualTo("/api/v1/tasks/T1")));
 
         todoist.resetRequests();
-        sink.report(run(3, finished(Outcome.TIMED_OUT, null, "no result within the wall-time budget of PT15M")));
+        RunFinished last = finished(Outcome.TIMED_OUT, null, "no result within the wall-time budget of PT15M");
+        last.setFinalAttempt(true);
+        sink.report(run(3, last));
         todoist.verify(postRequestedFor(urlEqualTo("/api/v1/comments")).withRequestBody(equalToJson(
                 "{\"task_id\":\"T1\",\"content\":\"Timed out (attempt 3/3): no result within the wall-time budget of PT15M\"}")));
         todoist.verify(postRequestedFor(urlEqualTo("/api/v1/tasks/T1"))
                 .withRequestBody(equalToJson("{\"labels\":[\"writing\",\"urgent\",\"agent-failed\"]}")));
+    }
+
+    @Test
+    void anyLastAttemptThatFailsGetsTheFailedLabelEvenTheFirst() {
+        RunFinished refused = finished(Outcome.FAILED, null, "adapter 'codex' is not allowed by nightshift.dispatch.ceiling.adapters");
+        refused.setFinalAttempt(true);
+        sink.report(run(1, refused));
+        todoist.verify(postRequestedFor(urlEqualTo("/api/v1/tasks/T1"))
+                .withRequestBody(equalToJson("{\"labels\":[\"writing\",\"urgent\",\"agent-failed\"]}")));
+    }
+
+    @Test
+    void aCancelledRunIsSaidOnceAndGetsNoLabel() {
+        RunFinished cancelled = finished(Outcome.CANCELLED, null, "the task was completed in Todoist");
+        cancelled.setFinalAttempt(true);
+        sink.report(run(1, cancelled));
+        todoist.verify(1, postRequestedFor(urlEqualTo("/api/v1/comments")).withRequestBody(equalToJson(
+                "{\"task_id\":\"T1\",\"content\":\"Cancelled: the task was completed in Todoist\"}")));
+        todoist.verify(0, getRequestedFor(urlEqualTo("/api/v1/tasks/T1")));
+        todoist.verify(0, postRequestedFor(urlEqualTo("/api/v1/tasks/T1")));
     }
 
     @Test

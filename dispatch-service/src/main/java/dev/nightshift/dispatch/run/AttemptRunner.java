@@ -2,18 +2,17 @@ package dev.nightshift.dispatch.run;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -22,119 +21,75 @@ import dev.nightshift.dispatch.agent.AgentAdapter;
 import dev.nightshift.dispatch.agent.AgentRequest;
 import dev.nightshift.dispatch.agent.AgentSignal;
 import dev.nightshift.dispatch.budget.Ceiling;
-import dev.nightshift.dispatch.budget.RetryPolicy;
 import dev.nightshift.dispatch.sandbox.AgentProcess;
 import dev.nightshift.dispatch.sandbox.Executables;
 import dev.nightshift.dispatch.sandbox.Sandbox;
 import dev.nightshift.dispatch.sandbox.Workspace;
+import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
-import dev.nightshift.events.RunStarted;
-import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.WorkerSpec;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.event.ContextClosedEvent;
-import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
-/** One run of a worker's agent on a task: checks, workspace, sandboxed process, events out. */
+/** One attempt of a worker's agent on a task: workspace, sandboxed process, progress out, outcome back. */
 @Component
-public class TaskRunner {
+public class AttemptRunner {
 
-    private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+    private static final Logger log = LoggerFactory.getLogger(AttemptRunner.class);
 
     private final DispatchProperties properties;
     private final Map<String, AgentAdapter> adapters;
     private final Sandbox sandbox;
     private final AgentProcess process;
-    private final RunPublisher publisher;
-    private final MeterRegistry meters;
     private final Ceiling ceiling;
-    private final Clock clock = Clock.systemUTC();
-    private final CountDownLatch stopping = new CountDownLatch(1);
 
-    public TaskRunner(DispatchProperties properties, List<AgentAdapter> adapters, Sandbox sandbox, AgentProcess process,
-            RunPublisher publisher, MeterRegistry meters) {
+    public AttemptRunner(DispatchProperties properties, List<AgentAdapter> adapters, Sandbox sandbox, AgentProcess process) {
         this.properties = properties;
         this.adapters = adapters.stream().collect(Collectors.toMap(AgentAdapter::name, Function.identity()));
         this.sandbox = sandbox;
         this.process = process;
-        this.publisher = publisher;
-        this.meters = meters;
         this.ceiling = new Ceiling(properties.ceiling());
     }
 
+    /** How an attempt ended, and whether its agent ran at all (a run that never started is not retried). */
+    public record Attempt(RunFinished finished, boolean agentRan) {
+    }
+
+    /** Why this worker may not run here (dispatch's ceiling, a missing agent), or empty when it may. */
+    public Optional<String> refusal(WorkerSpec worker) {
+        String adapter = worker.getAgent().getAdapter();
+        return ceiling.refusal(worker).or(() -> agentBinary(adapter).isPresent() ? Optional.empty() : Optional.of(missingAgent(adapter)));
+    }
+
     /**
-     * Runs the task's worker, attempt after attempt while a run fails and attempts remain, waiting the
-     * retry backoff between them. Returns when the last attempt's finished event is on Kafka.
+     * Blocks until the agent's processes are gone. Run it on a thread that lives as long as the run.
+     *
+     * @param stop     completing it stops the agent (TERM, then KILL after the grace); the outcome is CANCELLED
+     * @param progress each distinct tool-use line, as a run event
      */
-    public void run(TaskEvent task) {
-        TaskRequested request = (TaskRequested) task.getBody();
+    public Attempt run(RunEvents events, TaskRequested request, CompletableFuture<String> stop, Consumer<RunEvent> progress) {
         WorkerSpec worker = request.getWorker();
-        String adapterName = worker.getAgent().getAdapter();
-        Optional<Path> binary = agentBinary(adapterName);
-        Optional<String> refusal = ceiling.refusal(worker).or(() -> binary.isPresent() ? Optional.empty() : Optional.of(missingAgent(adapterName)));
-        if (refusal.isPresent()) {
-            log.warn("refusing {} for worker {}: {}", task.getTaskKey(), worker.getName(), refusal.get());
-            finish(new RunEvents(task, 1, clock), adapterName, RunOutcome.notRun(refusal.get()));
-            return;
+        Optional<Path> binary = agentBinary(worker.getAgent().getAdapter());
+        if (binary.isEmpty()) {
+            return new Attempt(RunOutcome.notRun(missingAgent(worker.getAgent().getAdapter())), false);
         }
-        int attempts = worker.getBudget().getMaxAttempts();
-        for (int attempt = 1; ; attempt++) {
-            Attempt result = attempt(new RunEvents(task, attempt, clock), request, binary.get());
-            if (attempt >= attempts || !RetryPolicy.worthRetrying(result.finished().getOutcome(), result.agentRan())) {
-                return;
-            }
-            Duration wait = RetryPolicy.backoff(properties.retryBackoff(), attempt);
-            log.info("{}: attempt {}/{} {}, next attempt in {}", task.getTaskKey(), attempt, attempts,
-                    result.finished().getOutcome(), wait);
-            // stopping ends the wait and starts no new attempt; the task is not committed, so it is redelivered
-            // and starts over (with the same run ids, so reports stay idempotent)
-            boolean stopped;
-            try {
-                stopped = stopping.await(wait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                stopped = true;
-            }
-            if (stopped) {
-                throw new IllegalStateException("dispatch is stopping between attempts of " + task.getTaskKey());
-            }
-        }
-    }
-
-    @EventListener(ContextClosedEvent.class)
-    void onStop() {
-        stopping.countDown();
-    }
-
-    /** One attempt's end, and whether its agent ran at all (a run refused or never set up is not retried). */
-    private record Attempt(RunFinished finished, boolean agentRan) {
-    }
-
-    private Attempt attempt(RunEvents events, TaskRequested request, Path binary) {
-        WorkerSpec worker = request.getWorker();
-        String adapterName = worker.getAgent().getAdapter();
-        AgentAdapter adapter = adapters.get(adapterName);
         Path workspace;
         try {
             Path template = Workspace.template(properties.workdirsRoot(), worker.getAgent().getWorkdir());
             workspace = Workspace.create(properties.workspacesRoot(), events.runId(), template);
             sandbox.prepare(workspace);
         } catch (IllegalArgumentException | IOException e) {
-            return new Attempt(finish(events, adapterName, RunOutcome.notRun("workspace could not be prepared: " + e.getMessage())), false);
+            return new Attempt(RunOutcome.notRun("workspace could not be prepared: " + e.getMessage()), false);
         }
         try {
-            publisher.publish(events.of(RunStarted.newBuilder().setAdapter(adapterName).setModel(worker.getAgent().getModel()).build()));
             log.info("run {} of {} started: worker {}, attempt {}, workspace {}", events.runId(), events.taskKey(), worker.getName(),
                     events.attempt(), workspace);
-            Optional<RunFinished> ran = runAgent(events, adapter, binary, request, workspace);
-            return ran.map(f -> new Attempt(finish(events, adapterName, f), true))
-                    .orElseGet(() -> new Attempt(finish(events, adapterName, RunOutcome.notRun("the agent could not be started")), false));
+            return runAgent(events, binary.get(), request, workspace, stop, progress)
+                    .map(f -> new Attempt(f, true))
+                    .orElseGet(() -> new Attempt(RunOutcome.notRun("the agent could not be started"), false));
         } finally {
             if (!properties.keepWorkspaces()) {
                 try {
@@ -147,8 +102,10 @@ public class TaskRunner {
     }
 
     /** Empty when the agent's process could not be started at all. */
-    private Optional<RunFinished> runAgent(RunEvents events, AgentAdapter adapter, Path binary, TaskRequested request, Path workspace) {
+    private Optional<RunFinished> runAgent(RunEvents events, Path binary, TaskRequested request, Path workspace,
+            CompletableFuture<String> stop, Consumer<RunEvent> progress) {
         WorkerSpec worker = request.getWorker();
+        AgentAdapter adapter = adapters.get(worker.getAgent().getAdapter());
         Duration wallTime = Duration.ofMillis(worker.getBudget().getWallTimeMillis());
         List<String> command = adapter.command(binary.toString(), new AgentRequest(request.getPrompt(),
                 worker.getAgent().getModel(), worker.getAgent().getAllowedTools(),
@@ -162,12 +119,12 @@ public class TaskRunner {
             exit = process.run(sandbox.launch(command, workspace, environment(workspace)), wallTime, properties.killGrace(),
                     line -> parser.parse(line).ifPresent(signal -> {
                         switch (signal) {
-                            case AgentSignal.Progress p when posted.add(p.line()) -> publisher.publishProgress(events.of(
+                            case AgentSignal.Progress p when posted.add(p.line()) -> progress.accept(events.of(
                                     RunProgress.newBuilder().setSequence(sequence.incrementAndGet()).setLine(p.line()).build()));
                             case AgentSignal.Progress p -> { } // each distinct line once
                             case AgentSignal.Result r -> result.set(r);
                         }
-                    }));
+                    }), stop);
         } catch (IOException e) {
             log.error("run {}: the agent could not be run: {}", events.runId(), e.getMessage());
             return Optional.empty();
@@ -206,19 +163,5 @@ public class TaskRunner {
             }
         }
         return env;
-    }
-
-
-    private RunFinished finish(RunEvents events, String adapter, RunFinished finished) {
-        publisher.publish(events.of(finished));
-        Timer.builder("nightshift.dispatch.runs")
-                .description("Agent runs by adapter and outcome")
-                .tag("adapter", adapters.containsKey(adapter) ? adapter : "unknown")
-                .tag("outcome", finished.getOutcome().name().toLowerCase())
-                .register(meters)
-                .record(Duration.ofMillis(finished.getDurationMillis()));
-        log.info("run {} finished: {}{}", events.runId(), finished.getOutcome(),
-                finished.getReason() == null ? "" : " (" + finished.getReason() + ")");
-        return finished;
     }
 }

@@ -1,0 +1,61 @@
+package dev.nightshift.dispatch.engine;
+
+import java.time.Duration;
+
+import dev.nightshift.dispatch.run.RunSupervisor;
+import dev.nightshift.events.RunFinished;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.springframework.stereotype.Component;
+
+/** The dispatcher's meters: runs in flight, time queued, runs by worker and outcome, leases taken over, duplicates. */
+@Component
+class DispatchMetrics {
+
+    private final MeterRegistry meters;
+    private final Timer queued;
+    private final Counter takenOver;
+
+    DispatchMetrics(MeterRegistry meters, RunSupervisor supervisor) {
+        this.meters = meters;
+        Gauge.builder("nightshift.dispatch.runs.in.flight", supervisor, RunSupervisor::inFlight)
+                .description("Agents running on this instance")
+                .register(meters);
+        this.queued = Timer.builder("nightshift.dispatch.queued")
+                .description("From a task event's arrival to its agent's start")
+                .publishPercentiles(0.5, 0.99)
+                .register(meters);
+        this.takenOver = Counter.builder("nightshift.dispatch.leases.taken.over")
+                .description("Runs of another instance whose lease expired (the instance died or stopped) and that this one took over")
+                .register(meters);
+    }
+
+    void queued(long receivedNanos) {
+        queued.record(Duration.ofNanos(System.nanoTime() - receivedNanos));
+    }
+
+    void takenOver() {
+        takenOver.increment();
+    }
+
+    /** A task event that started nothing: its version had ended, or ran already (here or elsewhere). */
+    void duplicate(String why) {
+        Counter.builder("nightshift.dispatch.duplicates")
+                .description("Task events that started nothing because their version ended or runs already")
+                .tag("why", why)
+                .register(meters)
+                .increment();
+    }
+
+    void finished(String worker, String adapter, RunFinished finished) {
+        Timer.builder("nightshift.dispatch.runs")
+                .description("Agent runs by worker, adapter and outcome")
+                .tag("worker", worker)
+                .tag("adapter", adapter)
+                .tag("outcome", finished.getOutcome().name().toLowerCase())
+                .register(meters)
+                .record(Duration.ofMillis(finished.getDurationMillis()));
+    }
+}

@@ -1,0 +1,703 @@
+package dev.nightshift.dispatch.engine;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import dev.nightshift.dispatch.DispatchProperties;
+import dev.nightshift.dispatch.budget.RetryPolicy;
+import dev.nightshift.dispatch.intake.IntakeValve;
+import dev.nightshift.dispatch.intake.PartitionOffsets;
+import dev.nightshift.dispatch.ledger.LedgerReader;
+import dev.nightshift.dispatch.ledger.TaskLedger;
+import dev.nightshift.dispatch.publish.Publisher;
+import dev.nightshift.dispatch.run.AttemptRunner;
+import dev.nightshift.dispatch.run.RunEvents;
+import dev.nightshift.dispatch.run.RunOutcome;
+import dev.nightshift.dispatch.run.RunSupervisor;
+import dev.nightshift.events.Outcome;
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.RunFinished;
+import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.TaskCancelled;
+import dev.nightshift.events.TaskEvent;
+import dev.nightshift.events.TaskLedgerEntry;
+import dev.nightshift.events.TaskRequested;
+import dev.nightshift.events.TaskState;
+import dev.nightshift.events.Topics;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.support.Acknowledgment;
+
+/**
+ * Decides what happens to every task version this instance sees, on one thread of its own: everything it
+ * knows (the ledger of its partitions, the records it holds, the runs it has going) is touched only there,
+ * so there are no locks. Records, ledger entries, the ends of runs and timers all arrive as tasks on that
+ * thread. The rules:
+ * <ul>
+ * <li>A version starts only if the ledger says it has not ended and nobody holds a lease on it; before its
+ * agent starts, its lease (RUNNING, this instance, until when) is on Kafka.</li>
+ * <li>A run's lease is renewed while it goes on. A run whose lease passed is taken over by the partition's
+ * owner: the lost run is reported failed, and the next attempt starts at once.</li>
+ * <li>A run's outcome and its ledger entry are written in one transaction; only then are the task's records
+ * acknowledged, and offsets never move past a record whose work has not ended.</li>
+ * <li>Events of one task are handled in order, except a cancellation, which reaches the run at once.</li>
+ * </ul>
+ */
+public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** Slack on a foreign lease before taking it over, for clocks that differ a little. */
+    private static final Duration TAKEOVER_SLACK = Duration.ofSeconds(1);
+
+    private final DispatchProperties properties;
+    private final AttemptRunner runner;
+    private final RunSupervisor supervisor;
+    private final Publisher publisher;
+    private final LedgerReader reader;
+    private final IntakeValve valve;
+    private final DispatchMetrics metrics;
+    private final String instance;
+    private final LedgerEntries entries;
+    private final Clock clock = Clock.systemUTC();
+    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("dispatcher").factory());
+
+    // --- touched only on the dispatcher's thread ---
+    private final TaskLedger ledger = new TaskLedger();
+    private final Map<Integer, Owned> owned = new HashMap<>();
+    private final Map<String, Version> versions = new HashMap<>();
+    private final Map<String, ArrayDeque<Version>> byTask = new HashMap<>();
+    private final ArrayDeque<Version> ready = new ArrayDeque<>();
+    private int starting;
+    private Instant nextRenewal = Instant.EPOCH;
+    private volatile boolean running;
+    private volatile boolean stopping;
+
+    /** A partition of nightshift.tasks this instance owns. */
+    private static final class Owned {
+        final PartitionOffsets offsets = new PartitionOffsets();
+        final List<Runnable> waitingForLedger = new ArrayList<>();
+        boolean ledgerRead;
+    }
+
+    public Dispatcher(DispatchProperties properties, AttemptRunner runner, RunSupervisor supervisor, Publisher publisher,
+            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, String instance) {
+        this.properties = properties;
+        this.runner = runner;
+        this.supervisor = supervisor;
+        this.publisher = publisher;
+        this.reader = reader;
+        this.valve = valve;
+        this.metrics = metrics;
+        this.instance = instance;
+        this.entries = new LedgerEntries(instance);
+        reader.setListener(this);
+    }
+
+    // ------------------------------------------------------------------ entry points (any thread)
+
+    /** A task record; {@code ack} commits up to it once its work and the work of every record before it ended. */
+    public void received(int partition, long offset, Acknowledgment ack, TaskEvent event) {
+        post(() -> onReceived(partition, offset, ack, event));
+    }
+
+    /** A record that could not be read (it went to the dead-letter topic): it ends at once. */
+    public void undecodable(int partition, long offset, Acknowledgment ack) {
+        post(() -> {
+            Owned o = owned.get(partition);
+            if (o != null) {
+                o.offsets.received(offset, ack);
+                o.offsets.ended(offset).ifPresent(Acknowledgment::acknowledge);
+            }
+        });
+    }
+
+    public void assigned(Collection<Integer> partitions) {
+        post(() -> partitions.forEach(this::onAssigned));
+    }
+
+    /** Blocks until what was written about these partitions is on Kafka, so their next owner reads it. */
+    public void revoked(Collection<Integer> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        CompletableFuture<CompletableFuture<Void>> flushed = new CompletableFuture<>();
+        post(() -> {
+            partitions.forEach(this::onRevoked);
+            flushed.complete(publisher.flush());
+        });
+        try {
+            flushed.thenCompose(f -> f).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("giving up partitions {} before what was written about them was confirmed: {}", partitions, e.getMessage());
+        }
+    }
+
+    @Override
+    public void entry(int partition, TaskLedgerEntry entry) {
+        post(() -> onLedgerEntry(partition, entry));
+    }
+
+    @Override
+    public void caughtUp(int partition) {
+        post(() -> onCaughtUp(partition));
+    }
+
+    private void post(Runnable task) {
+        loop.execute(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("dispatcher step failed: {}", e.getMessage(), e);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ partitions
+
+    private void onAssigned(int partition) {
+        owned.put(partition, new Owned());
+        reader.watch(partition);
+        log.info("task partition {} assigned; reading its ledger", partition);
+    }
+
+    private void onCaughtUp(int partition) {
+        Owned o = owned.get(partition);
+        if (o == null || o.ledgerRead) {
+            return;
+        }
+        o.ledgerRead = true;
+        log.info("task partition {}: ledger read, {} task record(s) waited for it", partition, o.waitingForLedger.size());
+        o.waitingForLedger.forEach(Runnable::run);
+        o.waitingForLedger.clear();
+    }
+
+    private void onRevoked(int partition) {
+        owned.remove(partition);
+        for (Version v : List.copyOf(versions.values())) {
+            if (v.partition != partition) {
+                continue;
+            }
+            v.records.clear();
+            if (!v.runsHere()) {
+                forget(v);
+            }
+        }
+        releaseLedgerIfUnused(partition);
+        log.info("task partition {} revoked; {} run(s) on it go on here", partition,
+                versions.values().stream().filter(v -> v.partition == partition).count());
+    }
+
+    /** The ledger partition is read while this instance owns the task partition or runs one of its tasks. */
+    private void releaseLedgerIfUnused(int partition) {
+        if (!owned.containsKey(partition) && versions.values().stream().noneMatch(v -> v.partition == partition)) {
+            reader.unwatch(partition);
+            ledger.forget(partition);
+        }
+    }
+
+    // ------------------------------------------------------------------ records
+
+    private void onReceived(int partition, long offset, Acknowledgment ack, TaskEvent event) {
+        Owned o = owned.get(partition);
+        if (o == null) {
+            return; // revoked meanwhile: its next owner gets it again
+        }
+        o.offsets.received(offset, ack);
+        Version.Held held = new Version.Held(partition, offset, ack);
+        Runnable handle = () -> handle(held, event);
+        if (o.ledgerRead) {
+            handle.run();
+        } else {
+            o.waitingForLedger.add(handle);
+        }
+    }
+
+    private void handle(Version.Held held, TaskEvent event) {
+        switch (event.getBody()) {
+            case TaskRequested r -> request(held, event, r);
+            case TaskCancelled c -> cancel(held, event.getTaskKey(), c);
+            default -> {
+                log.warn("{}: unknown task event body {}, skipped", event.getTaskKey(), event.getBody().getClass().getName());
+                ended(held);
+            }
+        }
+    }
+
+    private void request(Version.Held held, TaskEvent event, TaskRequested r) {
+        String key = Version.key(event.getTaskKey(), r.getTaskVersion());
+        Version known = versions.get(key);
+        if (known != null) {
+            // another delivery of a version in hand, or its record again after the partition came back
+            known.records.add(held);
+            metrics.duplicate(known.runsHere() ? "running" : "in_hand");
+            log.info("{}: another event of a version in hand ({}), nothing started", known, known.phase);
+            return;
+        }
+        Version v = new Version(event.getTaskKey(), r.getTaskVersion(), held.partition(), event);
+        v.records.add(held);
+        versions.put(key, v);
+        ArrayDeque<Version> queue = byTask.computeIfAbsent(v.taskKey, k -> new ArrayDeque<>());
+        queue.add(v);
+        if (queue.peekFirst() == v) {
+            decide(v);
+        }
+    }
+
+    /** The version's turn has come: what the ledger says decides what happens. */
+    private void decide(Version v) {
+        Optional<TaskLedgerEntry> entry = ledger.get(v.partition, v.taskKey, v.taskVersion);
+        if (entry.isEmpty()) {
+            if (v.cancelRequested) {
+                endWithoutRun(v, "cancelled before it ran");
+            } else {
+                enqueue(v);
+            }
+            return;
+        }
+        TaskLedgerEntry e = entry.get();
+        v.attempt = e.getAttempt();
+        v.runId = e.getRunId();
+        v.cancelRequested |= e.getCancelRequested();
+        switch (e.getState()) {
+            case RUNNING -> {
+                v.phase = Version.Phase.WATCHING;
+                metrics.duplicate("running_elsewhere");
+                log.info("{}: attempt {} runs on {} (lease until {}); watching it", v, e.getAttempt(), e.getInstance(), e.getLeaseUntil());
+                checkLease(v, e);
+            }
+            case RETRY_WAIT -> nextAttemptUnlessCancelled(v, e.getNextAttemptAt());
+            default -> {
+                metrics.duplicate("ended");
+                log.info("{}: already ended ({}), nothing started", v, e.getState());
+                done(v);
+            }
+        }
+    }
+
+    private void nextAttemptUnlessCancelled(Version v, Instant at) {
+        if (v.cancelRequested) {
+            endWithoutRun(v, "cancelled between attempts");
+        } else {
+            backoff(v, at);
+        }
+    }
+
+    private void enqueue(Version v) {
+        v.phase = Version.Phase.QUEUED;
+        ready.add(v);
+        startWhatFits();
+    }
+
+    private void backoff(Version v, Instant at) {
+        v.phase = Version.Phase.BACKOFF;
+        long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis());
+        v.timer = loop.schedule(() -> post(() -> {
+            if (v.phase == Version.Phase.BACKOFF && versions.get(v.key()) == v) {
+                if (v.cancelRequested) {
+                    endWithoutRun(v, "cancelled before its next attempt");
+                } else {
+                    enqueue(v);
+                }
+            }
+        }), delay, TimeUnit.MILLISECONDS);
+    }
+
+    // ------------------------------------------------------------------ runs
+
+    private void startWhatFits() {
+        while (!ready.isEmpty() && !stopping && supervisor.inFlight() + starting < properties.maxRunsInFlight()) {
+            Version v = ready.poll();
+            if (v.phase == Version.Phase.QUEUED && versions.get(v.key()) == v) {
+                begin(v);
+            }
+        }
+        valve.close(supervisor.inFlight() + starting >= properties.maxRunsInFlight());
+    }
+
+    private void begin(Version v) {
+        v.attempt++;
+        v.runId = UUID.randomUUID().toString();
+        RunEvents events = new RunEvents(v.request, v.runId, v.attempt, clock);
+        Optional<String> refusal = runner.refusal(v.body().getWorker());
+        if (refusal.isPresent()) {
+            log.warn("refusing {} for worker {}: {}", v, v.body().getWorker().getName(), refusal.get());
+            finish(v, events, new AttemptRunner.Attempt(RunOutcome.notRun(refusal.get()), false), Duration.ZERO);
+            return;
+        }
+        v.phase = Version.Phase.STARTING;
+        starting++;
+        Instant now = clock.instant();
+        TaskLedgerEntry lease = entries.running(v, now.plus(properties.leaseTtl()), now);
+        RunEvent started = events.of(RunStarted.newBuilder().setAdapter(v.body().getWorker().getAgent().getAdapter())
+                .setModel(v.body().getWorker().getAgent().getModel()).build());
+        publisher.write(List.of(LedgerEntries.record(v.partition, lease), run(started))).whenCompleteAsync((ok, failed) -> {
+            starting--;
+            if (failed != null) {
+                log.warn("{}: not started, its lease was not written: {}", v, failed.getMessage());
+                forget(v);
+                return;
+            }
+            ledger.apply(v.partition, lease);
+            v.leaseConfirmedUntil = lease.getLeaseUntil();
+            v.phase = Version.Phase.RUNNING;
+            metrics.queued(v.receivedNanos);
+            v.run = supervisor.start(events, v.body(), progress -> publisher.write(List.of(run(progress))),
+                    attempt -> post(() -> runEnded(v, events, attempt)));
+            if (v.cancelRequested) {
+                v.run.stop(v.cancelReason == null ? "cancelled" : v.cancelReason);
+            }
+        }, this::post);
+    }
+
+    private void runEnded(Version v, RunEvents events, AttemptRunner.Attempt attempt) {
+        v.run = null;
+        if (v.abandoned != null) {
+            // stopped for a reason of ours: its lease says who may take it over, and when
+            log.warn("{}: run {} stopped ({}); it is left to be taken over", v, events.runId(), v.abandoned);
+            forget(v);
+            startWhatFits();
+            return;
+        }
+        finish(v, events, attempt, null);
+    }
+
+    /**
+     * Writes the outcome and what comes next (another attempt after a backoff, or the end) in one transaction.
+     *
+     * @param backoffOverride the wait before the next attempt, when not the retry policy's
+     */
+    private void finish(Version v, RunEvents events, AttemptRunner.Attempt attempt, Duration backoffOverride) {
+        RunFinished f = attempt.finished();
+        boolean again = !v.cancelRequested && RetryPolicy.worthRetrying(f.getOutcome(), attempt.agentRan()) && events.attempt() < v.maxAttempts();
+        f.setFinalAttempt(!again);
+        Instant now = clock.instant();
+        Instant next = again ? now.plus(backoffOverride != null ? backoffOverride : RetryPolicy.backoff(properties.retryBackoff(), events.attempt())) : null;
+        TaskLedgerEntry entry = again ? entries.retryWait(v, next, now) : entries.ended(v, f.getOutcome(), now);
+        v.phase = Version.Phase.FINISHING;
+        publisher.write(List.of(LedgerEntries.record(v.partition, entry), run(events.of(f)))).whenCompleteAsync((ok, failed) -> {
+            if (failed != null) {
+                log.error("{}: the outcome of run {} was not written: {}", v, events.runId(), failed.getMessage());
+                forget(v);
+                return;
+            }
+            ledger.apply(v.partition, entry);
+            String adapter = v.body().getWorker().getAgent().getAdapter();
+            metrics.finished(v.body().getWorker().getName(), properties.ceiling().adapters().contains(adapter) ? adapter : "other", f);
+            log.info("run {} of {} finished: {}{}{}", events.runId(), v, f.getOutcome(), f.getReason() == null ? "" : " (" + f.getReason() + ")",
+                    again ? "; attempt " + (events.attempt() + 1) + " at " + next : "");
+            if (!again) {
+                done(v);
+            } else if (v.cancelRequested && owned.containsKey(v.partition)) {
+                endWithoutRun(v, "cancelled before its next attempt");
+            } else if (owned.containsKey(v.partition)) {
+                backoff(v, next);
+            } else {
+                forget(v); // the partition's owner schedules the next attempt from the ledger
+            }
+            startWhatFits();
+        }, this::post);
+    }
+
+    /** Ends a version that never ran (cancelled first): a final entry, no run events. */
+    private CompletableFuture<Void> endWithoutRun(Version v, String why) {
+        if (v.timer != null) {
+            v.timer.cancel(false);
+        }
+        ready.remove(v);
+        v.phase = Version.Phase.FINISHING;
+        TaskLedgerEntry entry = entries.ended(v, Outcome.CANCELLED, clock.instant());
+        log.info("{}: {}", v, why);
+        return publisher.write(List.of(LedgerEntries.record(v.partition, entry))).whenCompleteAsync((ok, failed) -> {
+            if (failed == null) {
+                ledger.apply(v.partition, entry);
+                done(v);
+            }
+        }, this::post);
+    }
+
+    // ------------------------------------------------------------------ cancellation
+
+    private void cancel(Version.Held held, String taskKey, TaskCancelled c) {
+        String reason = c.getReason() == null || c.getReason().isBlank() ? "cancelled" : c.getReason();
+        List<CompletableFuture<?>> writes = new ArrayList<>();
+        for (Version v : List.copyOf(byTask.getOrDefault(taskKey, new ArrayDeque<>()))) {
+            if (c.getTaskVersion() == null || c.getTaskVersion().equals(v.taskVersion)) {
+                writes.add(cancel(v, reason));
+            }
+        }
+        if (c.getTaskVersion() != null && writes.isEmpty()
+                && ledger.get(held.partition(), taskKey, c.getTaskVersion()).map(e -> !TaskLedger.isFinal(e.getState())).orElse(true)) {
+            // a version not seen yet: it must never run
+            Version never = new Version(taskKey, c.getTaskVersion(), held.partition(), null);
+            TaskLedgerEntry entry = TaskLedgerEntry.newBuilder().setTaskKey(taskKey).setTaskVersion(c.getTaskVersion())
+                    .setState(TaskState.CANCELLED).setAttempt(0).setMaxAttempts(0).setInstance(instance)
+                    .setCancelRequested(true).setUpdatedAt(clock.instant()).build();
+            writes.add(publisher.write(List.of(LedgerEntries.record(never.partition, entry))));
+        }
+        log.info("{}: cancelled ({}), {} version(s) affected", taskKey, reason, writes.size());
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenCompleteAsync((ok, failed) -> ended(held), this::post);
+    }
+
+    /** Stops or skips one version; completes once the cancellation is on the ledger. */
+    private CompletableFuture<?> cancel(Version v, String reason) {
+        v.cancelRequested = true;
+        v.cancelReason = reason;
+        return switch (v.phase) {
+            case WAITING, QUEUED, BACKOFF -> endWithoutRun(v, "cancelled before its " + (v.attempt == 0 ? "first" : "next") + " attempt");
+            case STARTING, RUNNING -> {
+                if (v.run != null) {
+                    v.run.stop(reason);
+                }
+                // recorded, so that whoever takes the run over after a crash does not start it again
+                Instant now = clock.instant();
+                yield publisher.write(List.of(LedgerEntries.record(v.partition,
+                        entries.running(v, v.leaseConfirmedUntil == null ? now.plus(properties.leaseTtl()) : v.leaseConfirmedUntil, now))));
+            }
+            case WATCHING -> ledger.get(v.partition, v.taskKey, v.taskVersion)
+                    .map(e -> (CompletableFuture<?>) publisher.write(List.of(LedgerEntries.record(v.partition,
+                            LedgerEntries.cancelRequested(e, clock.instant())))))
+                    .orElse(CompletableFuture.completedFuture(null));
+            case FINISHING -> CompletableFuture.completedFuture(null);
+        };
+    }
+
+    // ------------------------------------------------------------------ the ledger
+
+    private void onLedgerEntry(int partition, TaskLedgerEntry entry) {
+        if (!ledger.apply(partition, entry)) {
+            return;
+        }
+        Version v = versions.get(Version.key(entry.getTaskKey(), entry.getTaskVersion()));
+        if (v == null) {
+            return;
+        }
+        TaskLedgerEntry now = ledger.get(partition, entry.getTaskKey(), entry.getTaskVersion()).orElseThrow();
+        if (now.getCancelRequested() && !v.cancelRequested) {
+            v.cancelRequested = true;
+            v.cancelReason = "cancelled";
+            if (v.run != null) {
+                log.info("{}: cancellation seen on the ledger, stopping run {}", v, v.runId);
+                v.run.stop("cancelled");
+            }
+        }
+        if (v.phase != Version.Phase.WATCHING) {
+            return;
+        }
+        v.attempt = now.getAttempt();
+        v.runId = now.getRunId();
+        switch (now.getState()) {
+            case RUNNING -> checkLease(v, now);
+            case RETRY_WAIT -> nextAttemptUnlessCancelled(v, now.getNextAttemptAt());
+            default -> {
+                log.info("{}: ended on {} ({})", v, now.getInstance(), now.getState());
+                done(v);
+            }
+        }
+    }
+
+    /** A run this instance watches: taken over once its lease passed, unless it is a run of ours. */
+    private void checkLease(Version v, TaskLedgerEntry e) {
+        Instant expiry = e.getLeaseUntil() == null ? Instant.EPOCH : e.getLeaseUntil();
+        if (clock.instant().isBefore(expiry.plus(TAKEOVER_SLACK))) {
+            return;
+        }
+        metrics.takenOver();
+        log.warn("{}: the lease of run {} (attempt {}, {}) expired at {}; taking it over", v, e.getRunId(), e.getAttempt(),
+                e.getInstance(), expiry);
+        RunEvents lost = new RunEvents(v.request, e.getRunId() == null ? UUID.randomUUID().toString() : e.getRunId(), e.getAttempt(), clock);
+        RunFinished f = RunFinished.newBuilder()
+                .setOutcome(v.cancelRequested ? Outcome.CANCELLED : Outcome.FAILED)
+                .setReason((v.cancelRequested ? "cancelled; " : "") + "the dispatcher running it (" + e.getInstance()
+                        + ") stopped before the run ended")
+                .setDurationMillis(0)
+                .build();
+        finish(v, lost, new AttemptRunner.Attempt(f, true), Duration.ZERO);
+    }
+
+    // ------------------------------------------------------------------ the end of a version
+
+    /** The version's work has ended: its records are acknowledged, the next version of its task gets its turn. */
+    private void done(Version v) {
+        for (Version.Held h : v.records) {
+            ended(h);
+        }
+        v.records.clear();
+        forget(v);
+    }
+
+    private void ended(Version.Held held) {
+        Owned o = owned.get(held.partition());
+        if (o != null) {
+            o.offsets.ended(held.offset()).ifPresent(Acknowledgment::acknowledge);
+        }
+    }
+
+    private void forget(Version v) {
+        if (v.timer != null) {
+            v.timer.cancel(false);
+        }
+        ready.remove(v);
+        versions.remove(v.key(), v);
+        ArrayDeque<Version> queue = byTask.get(v.taskKey);
+        if (queue != null) {
+            boolean wasHead = queue.peekFirst() == v;
+            queue.remove(v);
+            if (queue.isEmpty()) {
+                byTask.remove(v.taskKey);
+            } else if (wasHead && queue.peekFirst().phase == Version.Phase.WAITING && owned.containsKey(queue.peekFirst().partition)) {
+                decide(queue.peekFirst());
+            }
+        }
+        if (!owned.containsKey(v.partition)) {
+            releaseLedgerIfUnused(v.partition);
+        }
+    }
+
+    // ------------------------------------------------------------------ leases, every second
+
+    private void tick() {
+        Instant now = clock.instant();
+        if (!now.isBefore(nextRenewal)) {
+            nextRenewal = now.plus(properties.leaseTtl().dividedBy(3));
+            renewLeases(now);
+        }
+        for (Version v : List.copyOf(versions.values())) {
+            if (v.phase == Version.Phase.WATCHING) {
+                ledger.get(v.partition, v.taskKey, v.taskVersion)
+                        .filter(e -> e.getState() == TaskState.RUNNING)
+                        .ifPresent(e -> checkLease(v, e));
+            } else if (v.phase == Version.Phase.RUNNING && v.run != null && v.abandoned == null
+                    && v.leaseConfirmedUntil != null && now.isAfter(v.leaseConfirmedUntil)) {
+                // our lease could not be renewed: another instance may take the run over, so this one must stop
+                log.error("{}: the lease of run {} could not be renewed (Kafka unreachable?); stopping the run", v, v.runId);
+                v.abandoned = "its lease expired";
+                v.run.stop("its lease expired before it could be renewed");
+            }
+        }
+    }
+
+    private void renewLeases(Instant now) {
+        List<ProducerRecord<String, Object>> renewals = new ArrayList<>();
+        Map<Version, TaskLedgerEntry> leases = new HashMap<>();
+        for (Version v : versions.values()) {
+            if (v.phase == Version.Phase.RUNNING && v.abandoned == null) {
+                TaskLedgerEntry lease = entries.running(v, now.plus(properties.leaseTtl()), now);
+                leases.put(v, lease);
+                renewals.add(LedgerEntries.record(v.partition, lease));
+            }
+        }
+        if (renewals.isEmpty()) {
+            return;
+        }
+        publisher.write(renewals).whenCompleteAsync((ok, failed) -> {
+            if (failed != null) {
+                return;
+            }
+            leases.forEach((v, lease) -> {
+                if (v.phase == Version.Phase.RUNNING) {
+                    v.leaseConfirmedUntil = lease.getLeaseUntil();
+                    ledger.apply(v.partition, lease);
+                }
+            });
+        }, this::post);
+    }
+
+    private static ProducerRecord<String, Object> run(RunEvent event) {
+        return new ProducerRecord<>(Topics.RUNS, event.getTaskKey(), event);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    @Override
+    public void start() {
+        running = true;
+        stopping = false;
+        loop.scheduleWithFixedDelay(() -> post(this::tick), 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Runs after the listener stopped (its partitions are given up; their new owners watch our leases). The runs
+     * in progress get {@code shutdown-wait} to end and report; the rest are stopped and their leases released,
+     * so another instance takes them over at once as their next attempt.
+     */
+    @Override
+    public void stop() {
+        stopping = true;
+        long deadline = System.nanoTime() + properties.shutdownWait().toNanos();
+        while (System.nanoTime() < deadline && !call(() -> versions.values().stream().noneMatch(Version::runsHere))) {
+            sleep(200);
+        }
+        Map<Version, RunSupervisor.RunHandle> left = call(() -> {
+            Map<Version, RunSupervisor.RunHandle> abandoned = new HashMap<>();
+            versions.values().stream().filter(v -> v.run != null).forEach(v -> {
+                v.abandoned = "dispatch is stopping";
+                v.run.stop("dispatch is stopping; the run is handed over");
+                abandoned.put(v, v.run);
+            });
+            return abandoned;
+        });
+        for (RunSupervisor.RunHandle run : left.values()) {
+            try {
+                run.thread().join(properties.killGrace().plusSeconds(15).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!left.isEmpty()) {
+            // leases that end now: the next owner takes over without waiting for them to expire
+            Instant now = clock.instant();
+            publisher.write(left.keySet().stream().map(v -> LedgerEntries.record(v.partition, entries.running(v, now, now))).toList());
+            log.info("handed over {} run(s) still going after {}", left.size(), properties.shutdownWait());
+        }
+        loop.shutdown();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        running = false;
+    }
+
+    private <T> T call(java.util.concurrent.Callable<T> task) {
+        try {
+            return loop.submit(task).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the dispatcher's thread did not answer", e);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Starts before the listener, stops after it. */
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 200;
+    }
+}

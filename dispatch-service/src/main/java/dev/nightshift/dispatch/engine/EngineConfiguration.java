@@ -1,0 +1,54 @@
+package dev.nightshift.dispatch.engine;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.UUID;
+
+import dev.nightshift.dispatch.DispatchProperties;
+import dev.nightshift.dispatch.intake.IntakeValve;
+import dev.nightshift.dispatch.ledger.LedgerReader;
+import dev.nightshift.dispatch.publish.Publisher;
+import dev.nightshift.dispatch.run.AttemptRunner;
+import dev.nightshift.dispatch.run.RunSupervisor;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/** The dispatcher and the parts it writes and reads the ledger with, named after this instance. */
+@Configuration
+class EngineConfiguration {
+
+    @Bean
+    DispatchInstance dispatchInstance(DispatchProperties properties) {
+        if (properties.instanceId() != null && !properties.instanceId().isBlank()) {
+            return new DispatchInstance(properties.instanceId());
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "dispatch";
+        }
+        return new DispatchInstance(host + "-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    @Bean
+    Publisher publisher(KafkaProperties kafka, DispatchProperties properties, DispatchInstance dispatchInstance) {
+        DefaultKafkaProducerFactory<String, Object> producers = new DefaultKafkaProducerFactory<>(kafka.buildProducerProperties());
+        producers.setTransactionIdPrefix("nightshift-dispatch-" + dispatchInstance.id() + "-");
+        return new Publisher(new KafkaTemplate<>(producers), properties.killGrace().plusSeconds(30));
+    }
+
+    @Bean
+    LedgerReader ledgerReader(KafkaProperties kafka) {
+        return new LedgerReader(kafka.buildConsumerProperties());
+    }
+
+    @Bean
+    Dispatcher dispatcher(DispatchProperties properties, AttemptRunner runner, RunSupervisor supervisor, Publisher publisher,
+            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, DispatchInstance dispatchInstance) {
+        return new Dispatcher(properties, runner, supervisor, publisher, reader, valve, metrics, dispatchInstance.id());
+    }
+}

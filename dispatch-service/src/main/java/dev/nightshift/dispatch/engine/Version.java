@@ -1,0 +1,87 @@
+package dev.nightshift.dispatch.engine;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+
+import dev.nightshift.dispatch.run.RunSupervisor;
+import dev.nightshift.events.TaskEvent;
+import dev.nightshift.events.TaskRequested;
+
+/** One task version as this dispatcher handles it. Touched only on the dispatcher's thread. */
+final class Version {
+
+    enum Phase {
+        /** Behind another version of the same task. */
+        WAITING,
+        /** Ready to run, waiting for a free slot. */
+        QUEUED,
+        /** Its lease is being written; the agent starts once it is on Kafka. */
+        STARTING,
+        /** Its agent runs here. */
+        RUNNING,
+        /** Its agent runs on another instance (it had the partition before): wait for its end or its lease to expire. */
+        WATCHING,
+        /** Waiting for the retry backoff before the next attempt. */
+        BACKOFF,
+        /** Its outcome is being written. */
+        FINISHING
+    }
+
+    /** A record of nightshift.tasks held until the work it asked for has ended. */
+    record Held(int partition, long offset, org.springframework.kafka.support.Acknowledgment ack) {
+    }
+
+    final String taskKey;
+    final String taskVersion;
+    final int partition;
+    final TaskEvent request;
+    final long receivedNanos;
+    final List<Held> records = new ArrayList<>();
+    Phase phase = Phase.WAITING;
+    /** The last attempt started, by anyone. */
+    int attempt;
+    String runId;
+    RunSupervisor.RunHandle run;
+    Instant leaseConfirmedUntil;
+    /** The run was stopped for a reason other than its own end (shutdown, lost lease): write nothing for it. */
+    String abandoned;
+    boolean cancelRequested;
+    String cancelReason;
+    ScheduledFuture<?> timer;
+
+    Version(String taskKey, String taskVersion, int partition, TaskEvent request) {
+        this.taskKey = taskKey;
+        this.taskVersion = taskVersion;
+        this.partition = partition;
+        this.request = request;
+        this.receivedNanos = System.nanoTime();
+    }
+
+    TaskRequested body() {
+        return (TaskRequested) request.getBody();
+    }
+
+    int maxAttempts() {
+        return body().getWorker().getBudget().getMaxAttempts();
+    }
+
+    String key() {
+        return key(taskKey, taskVersion);
+    }
+
+    static String key(String taskKey, String taskVersion) {
+        return dev.nightshift.events.Topics.ledgerKey(taskKey, taskVersion);
+    }
+
+    /** A run of it is going on here (starting, running or writing its outcome). */
+    boolean runsHere() {
+        return phase == Phase.STARTING || phase == Phase.RUNNING || phase == Phase.FINISHING;
+    }
+
+    @Override
+    public String toString() {
+        return taskKey + " (version " + taskVersion + ")";
+    }
+}

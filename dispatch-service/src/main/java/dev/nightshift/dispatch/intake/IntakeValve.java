@@ -1,0 +1,53 @@
+package dev.nightshift.dispatch.intake;
+
+import java.util.Set;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.common.TopicPartition;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
+import org.springframework.stereotype.Component;
+
+/**
+ * Stops fetching tasks while this instance runs as many agents as it may, and starts again when one ends.
+ * The partitions are paused, not given up: they stay this instance's, their lag stays visible.
+ */
+@Component
+public class IntakeValve {
+
+    private final KafkaListenerEndpointRegistry registry;
+    private volatile boolean closed;
+
+    public IntakeValve(KafkaListenerEndpointRegistry registry, MeterRegistry meters) {
+        this.registry = registry;
+        Gauge.builder("nightshift.dispatch.partitions.paused", this, IntakeValve::pausedPartitions)
+                .description("Task partitions this instance has stopped fetching because it runs as many agents as it may")
+                .register(meters);
+    }
+
+    public void close(boolean full) {
+        if (full == closed) {
+            return;
+        }
+        closed = full;
+        MessageListenerContainer container = registry.getListenerContainer("dispatch-tasks");
+        if (container == null) {
+            return;
+        }
+        if (full) {
+            container.pause();
+        } else {
+            container.resume();
+        }
+    }
+
+    private double pausedPartitions() {
+        MessageListenerContainer container = registry.getListenerContainer("dispatch-tasks");
+        if (!closed || container == null) {
+            return 0;
+        }
+        Set<TopicPartition> assigned = Set.copyOf(container.getAssignedPartitions() == null ? Set.of() : container.getAssignedPartitions());
+        return assigned.size();
+    }
+}

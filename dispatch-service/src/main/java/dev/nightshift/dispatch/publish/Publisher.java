@@ -1,0 +1,157 @@
+package dev.nightshift.dispatch.publish;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.util.backoff.BackOffExecution;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * The one place dispatch writes to Kafka: ledger entries and run events, on one thread, in the order they
+ * were handed in. What is waiting when a batch starts goes in one transaction, so a run's outcome and its
+ * ledger entry are on Kafka together or not at all, and a lease renewal can never land after the entry
+ * that ended the run. A batch Kafka refuses is retried with backoff until it is written: an outcome is
+ * published again, never produced again by running the agent again.
+ */
+public class Publisher implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(Publisher.class);
+    private static final int MAX_BATCH = 500;
+
+    private record Pending(List<ProducerRecord<String, Object>> records, CompletableFuture<Void> written) {
+    }
+
+    private final KafkaTemplate<String, Object> transactional;
+    private final Duration stopWait;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private volatile boolean running;
+    private volatile boolean stopping;
+    private Thread thread;
+
+    /** @param transactional a template whose producer factory has a transaction id prefix unique to this instance */
+    public Publisher(KafkaTemplate<String, Object> transactional, Duration stopWait) {
+        this.transactional = transactional;
+        this.stopWait = stopWait;
+    }
+
+    /** Completes once every record is on Kafka, after everything handed in before. */
+    public CompletableFuture<Void> write(List<ProducerRecord<String, Object>> records) {
+        Pending p = new Pending(List.copyOf(records), new CompletableFuture<>());
+        if (!running) {
+            p.written().completeExceptionally(new IllegalStateException("dispatch's publisher is stopped"));
+            return p.written();
+        }
+        queue.add(p);
+        return p.written();
+    }
+
+    /** Completes once everything handed in so far is on Kafka. */
+    public CompletableFuture<Void> flush() {
+        return write(List.of());
+    }
+
+    private void loop() {
+        List<Pending> batch = new ArrayList<>();
+        while (running || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (stopping) {
+                        break;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH);
+                writeUntilDone(batch);
+                batch.forEach(p -> p.written().complete(null));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (RuntimeException e) {
+                IllegalStateException why = new IllegalStateException("not written: dispatch stopped before Kafka took it", e);
+                batch.forEach(p -> p.written().completeExceptionally(why));
+            }
+            batch.clear();
+        }
+        IllegalStateException why = new IllegalStateException("dispatch's publisher stopped");
+        queue.forEach(p -> p.written().completeExceptionally(why));
+        queue.clear();
+    }
+
+    /** One transaction per try; the same batch again after a failure, with backoff, until it is written or we stop. */
+    private void writeUntilDone(List<Pending> batch) throws InterruptedException {
+        List<ProducerRecord<String, Object>> records = batch.stream().flatMap(p -> p.records().stream()).toList();
+        if (records.isEmpty()) {
+            return;
+        }
+        BackOffExecution backOff = null;
+        while (true) {
+            try {
+                transactional.executeInTransaction(ops -> {
+                    records.forEach(ops::send);
+                    return null;
+                });
+                return;
+            } catch (RuntimeException e) {
+                if (backOff == null) {
+                    ExponentialBackOff policy = new ExponentialBackOff(200, 2.0);
+                    policy.setMaxInterval(10_000);
+                    backOff = policy.start();
+                }
+                long wait = backOff.nextBackOff();
+                log.warn("Kafka did not take {} record(s) (run events, ledger entries): {}; trying again in {} ms",
+                        records.size(), e.getMessage(), wait);
+                if (!running && stopping) {
+                    throw e;
+                }
+                Thread.sleep(wait);
+            }
+        }
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        stopping = false;
+        thread = Thread.ofPlatform().name("dispatch-publisher").start(this::loop);
+    }
+
+    /** Writes what was handed in before stopping (up to the stop wait), then stops. */
+    @Override
+    public void stop() {
+        CompletableFuture<Void> drained = flush();
+        try {
+            drained.get(stopWait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("stopping with records not written to Kafka: {}", e.getMessage());
+        }
+        stopping = true;
+        running = false;
+        try {
+            thread.join(stopWait.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Stops after everything that writes through it. */
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 300;
+    }
+}
