@@ -44,7 +44,7 @@ public final class Services implements AutoCloseable {
         }
     }
 
-    private static ConfigurableApplicationContext run(SpringApplicationBuilder builder, Map<String, ?> settings, int port) {
+    static ConfigurableApplicationContext run(SpringApplicationBuilder builder, Map<String, ?> settings, int port) {
         List<String> args = new ArrayList<>();
         settings.forEach((k, v) -> args.add("--" + k + "=" + v));
         args.add("--server.port=" + port);

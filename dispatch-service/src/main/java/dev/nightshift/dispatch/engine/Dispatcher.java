@@ -92,6 +92,8 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     private static final class Owned {
         final PartitionOffsets offsets = new PartitionOffsets();
         final List<Runnable> waitingForLedger = new ArrayList<>();
+        /** Per task: the offset of the latest cancellation read ahead of the listener. */
+        final Map<String, Long> cancelledAhead = new HashMap<>();
         boolean ledgerRead;
     }
 
@@ -127,8 +129,9 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         });
     }
 
-    public void assigned(Collection<Integer> partitions) {
-        post(() -> partitions.forEach(this::onAssigned));
+    /** @param positions each assigned partition, and the offset the listener starts it from */
+    public void assigned(Map<Integer, Long> positions) {
+        post(() -> positions.forEach(this::onAssigned));
     }
 
     /** Blocks until what was written about these partitions is on Kafka, so their next owner reads it. */
@@ -158,6 +161,11 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         post(() -> onCaughtUp(partition));
     }
 
+    @Override
+    public void cancellationAhead(int partition, long offset, TaskEvent event) {
+        post(() -> onCancellationAhead(partition, offset, event));
+    }
+
     private void post(Runnable task) {
         loop.execute(() -> {
             try {
@@ -170,9 +178,10 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     // ------------------------------------------------------------------ partitions
 
-    private void onAssigned(int partition) {
+    private void onAssigned(int partition, long position) {
         owned.put(partition, new Owned());
         reader.watch(partition);
+        reader.scout(partition, position);
         log.info("task partition {} assigned; reading its ledger", partition);
     }
 
@@ -189,6 +198,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     private void onRevoked(int partition) {
         owned.remove(partition);
+        reader.stopScouting(partition);
         for (Version v : List.copyOf(versions.values())) {
             if (v.partition != partition) {
                 continue;
@@ -249,8 +259,12 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             log.info("{}: another event of a version in hand ({}), nothing started", known, known.phase);
             return;
         }
-        Version v = new Version(event.getTaskKey(), r.getTaskVersion(), held.partition(), event);
+        Version v = new Version(event.getTaskKey(), r.getTaskVersion(), held.partition(), held.offset(), event);
         v.records.add(held);
+        Long cancelledAt = owned.get(held.partition()).cancelledAhead.get(v.taskKey);
+        if (cancelledAt != null && cancelledAt > held.offset()) {
+            v.cancelRequested = true; // a cancellation further on in the partition, read ahead: it never starts
+        }
         versions.put(key, v);
         ArrayDeque<Version> queue = byTask.computeIfAbsent(v.taskKey, k -> new ArrayDeque<>());
         queue.add(v);
@@ -300,7 +314,11 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     private void enqueue(Version v) {
         v.phase = Version.Phase.QUEUED;
-        ready.add(v);
+        if (v.takenOver) {
+            ready.addFirst(v); // it was running already: it goes before what has not started yet
+        } else {
+            ready.add(v);
+        }
         startWhatFits();
     }
 
@@ -356,7 +374,9 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             ledger.apply(v.partition, lease);
             v.leaseConfirmedUntil = lease.getLeaseUntil();
             v.phase = Version.Phase.RUNNING;
-            metrics.queued(v.receivedNanos);
+            if (v.attempt == 1) {
+                metrics.queued(v.receivedNanos);
+            }
             v.run = supervisor.start(events, v.body(), progress -> publisher.write(List.of(run(progress))),
                     attempt -> post(() -> runEnded(v, events, attempt)));
             if (v.cancelRequested) {
@@ -433,8 +453,35 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     // ------------------------------------------------------------------ cancellation
 
+    /** Read ahead of the listener (it may be paused): stops what the cancellation will stop when it gets there. */
+    private void onCancellationAhead(int partition, long offset, TaskEvent event) {
+        Owned o = owned.get(partition);
+        if (o == null || !o.ledgerRead) {
+            return; // the listener's own reading of it will do
+        }
+        TaskCancelled c = (TaskCancelled) event.getBody();
+        if (o.cancelledAhead.merge(event.getTaskKey(), offset, Math::max) > offset) {
+            return;
+        }
+        for (Version v : List.copyOf(byTask.getOrDefault(event.getTaskKey(), new ArrayDeque<>()))) {
+            if (v.partition == partition && v.firstOffset < offset && !v.cancelRequested
+                    && (c.getTaskVersion() == null || c.getTaskVersion().equals(v.taskVersion))) {
+                log.info("{}: cancellation read ahead at offset {}", v, offset);
+                cancel(v, reason(c));
+            }
+        }
+    }
+
+    private static String reason(TaskCancelled c) {
+        return c.getReason() == null || c.getReason().isBlank() ? "cancelled" : c.getReason();
+    }
+
     private void cancel(Version.Held held, String taskKey, TaskCancelled c) {
-        String reason = c.getReason() == null || c.getReason().isBlank() ? "cancelled" : c.getReason();
+        String reason = reason(c);
+        Owned o = owned.get(held.partition());
+        if (o != null) {
+            o.cancelledAhead.remove(taskKey, held.offset());
+        }
         List<CompletableFuture<?>> writes = new ArrayList<>();
         for (Version v : List.copyOf(byTask.getOrDefault(taskKey, new ArrayDeque<>()))) {
             if (c.getTaskVersion() == null || c.getTaskVersion().equals(v.taskVersion)) {
@@ -444,11 +491,10 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         if (c.getTaskVersion() != null && writes.isEmpty()
                 && ledger.get(held.partition(), taskKey, c.getTaskVersion()).map(e -> !TaskLedger.isFinal(e.getState())).orElse(true)) {
             // a version not seen yet: it must never run
-            Version never = new Version(taskKey, c.getTaskVersion(), held.partition(), null);
             TaskLedgerEntry entry = TaskLedgerEntry.newBuilder().setTaskKey(taskKey).setTaskVersion(c.getTaskVersion())
                     .setState(TaskState.CANCELLED).setAttempt(0).setMaxAttempts(0).setInstance(instance)
                     .setCancelRequested(true).setUpdatedAt(clock.instant()).build();
-            writes.add(publisher.write(List.of(LedgerEntries.record(never.partition, entry))));
+            writes.add(publisher.write(List.of(LedgerEntries.record(held.partition(), entry))));
         }
         log.info("{}: cancelled ({}), {} version(s) affected", taskKey, reason, writes.size());
         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenCompleteAsync((ok, failed) -> ended(held), this::post);
@@ -518,6 +564,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             return;
         }
         metrics.takenOver();
+        v.takenOver = true;
         log.warn("{}: the lease of run {} (attempt {}, {}) expired at {}; taking it over", v, e.getRunId(), e.getAttempt(),
                 e.getInstance(), expiry);
         RunEvents lost = new RunEvents(v.request, e.getRunId() == null ? UUID.randomUUID().toString() : e.getRunId(), e.getAttempt(), clock);

@@ -38,6 +38,8 @@ final class Version {
     final int partition;
     final TaskEvent request;
     final long receivedNanos;
+    /** The offset of the first record that asked for it. */
+    final long firstOffset;
     final List<Held> records = new ArrayList<>();
     Phase phase = Phase.WAITING;
     /** The last attempt started, by anyone. */
@@ -47,14 +49,17 @@ final class Version {
     Instant leaseConfirmedUntil;
     /** The run was stopped for a reason other than its own end (shutdown, lost lease): write nothing for it. */
     String abandoned;
+    /** Its last run was lost with the instance that ran it: its next attempt goes first. */
+    boolean takenOver;
     boolean cancelRequested;
     String cancelReason;
     ScheduledFuture<?> timer;
 
-    Version(String taskKey, String taskVersion, int partition, TaskEvent request) {
+    Version(String taskKey, String taskVersion, int partition, long firstOffset, TaskEvent request) {
         this.taskKey = taskKey;
         this.taskVersion = taskVersion;
         this.partition = partition;
+        this.firstOffset = firstOffset;
         this.request = request;
         this.receivedNanos = System.nanoTime();
     }

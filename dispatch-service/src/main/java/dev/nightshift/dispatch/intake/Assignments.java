@@ -1,6 +1,8 @@
 package dev.nightshift.dispatch.intake;
 
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 
 import dev.nightshift.dispatch.engine.Dispatcher;
@@ -30,7 +32,11 @@ class Assignments {
                 if (!partitions.isEmpty()) {
                     ledger.ensure(consumer.partitionsFor(Topics.TASKS).size());
                 }
-                dispatcher.assigned(numbers(partitions));
+                // where the listener starts on each: the dispatcher looks ahead from there for cancellations
+                Map<Integer, Long> positions = new HashMap<>();
+                partitions.stream().filter(tp -> tp.topic().equals(Topics.TASKS))
+                        .forEach(tp -> positions.put(tp.partition(), consumer.position(tp)));
+                dispatcher.assigned(positions);
             }
 
             @Override

@@ -5,6 +5,8 @@ import java.util.Set;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.stereotype.Component;
@@ -15,6 +17,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class IntakeValve {
+
+    private static final Logger log = LoggerFactory.getLogger(IntakeValve.class);
 
     private final KafkaListenerEndpointRegistry registry;
     private volatile boolean closed;
@@ -36,8 +40,10 @@ public class IntakeValve {
             return;
         }
         if (full) {
+            log.info("as many runs in flight as allowed (nightshift.dispatch.max-runs-in-flight): task partitions paused");
             container.pause();
         } else {
+            log.info("a run ended: task partitions resumed");
             container.resume();
         }
     }

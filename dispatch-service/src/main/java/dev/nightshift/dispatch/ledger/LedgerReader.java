@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
+import dev.nightshift.events.TaskCancelled;
+import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskLedgerEntry;
 import dev.nightshift.events.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -26,6 +28,9 @@ import org.springframework.context.SmartLifecycle;
  * runs live on) from the beginning, then follows them. Its own consumer, outside the group: which ledger
  * partitions it reads follows the group's assignment of nightshift.tasks, not a subscription of its own.
  * Only committed transactions are read, so an aborted outcome is never seen.
+ * <p>
+ * It also reads the task partitions this dispatcher owns, ahead of the listener, for cancellations only:
+ * while the listener is paused (as many runs as allowed) a cancellation must still reach its run at once.
  */
 public class LedgerReader implements SmartLifecycle {
 
@@ -37,6 +42,9 @@ public class LedgerReader implements SmartLifecycle {
 
         /** Everything the partition held when it was asked for has been read. */
         void caughtUp(int partition);
+
+        /** A cancellation on a task partition, possibly before the listener gets to it. */
+        void cancellationAhead(int partition, long offset, TaskEvent event);
     }
 
     private final Map<String, Object> consumerProperties;
@@ -81,14 +89,36 @@ public class LedgerReader implements SmartLifecycle {
     }
 
     public void unwatch(int partition) {
+        TopicPartition tp = new TopicPartition(Topics.LEDGER, partition);
         commands.add(() -> {
-            TopicPartition tp = new TopicPartition(Topics.LEDGER, partition);
             catchingUpTo.remove(tp);
-            if (assigned.remove(tp)) {
-                consumer.assign(assigned);
-            }
+            unassign(tp);
         });
         wakeup();
+    }
+
+    /** Reads the task partition from {@code offset} on, for cancellations. */
+    public void scout(int partition, long offset) {
+        TopicPartition tp = new TopicPartition(Topics.TASKS, partition);
+        commands.add(() -> {
+            if (assigned.add(tp)) {
+                consumer.assign(assigned);
+            }
+            consumer.seek(tp, offset);
+        });
+        wakeup();
+    }
+
+    public void stopScouting(int partition) {
+        TopicPartition tp = new TopicPartition(Topics.TASKS, partition);
+        commands.add(() -> unassign(tp));
+        wakeup();
+    }
+
+    private void unassign(TopicPartition tp) {
+        if (assigned.remove(tp)) {
+            consumer.assign(assigned);
+        }
     }
 
     private void wakeup() {
@@ -116,15 +146,19 @@ public class LedgerReader implements SmartLifecycle {
                 for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.value() instanceof TaskLedgerEntry entry) {
                         listener.entry(r.partition(), entry);
+                    } else if (r.value() instanceof TaskEvent event) {
+                        if (event.getBody() instanceof TaskCancelled) {
+                            listener.cancellationAhead(r.partition(), r.offset(), event);
+                        }
                     } else if (r.value() != null) {
-                        log.warn("skipping ledger record {} at {}-{}: not a TaskLedgerEntry", r.key(), r.partition(), r.offset());
+                        log.warn("skipping record {} at {}-{}: neither a ledger entry nor a task event", r.key(), r.partition(), r.offset());
                     }
                 }
                 reportCaughtUp();
             } catch (WakeupException e) {
                 // a watch or unwatch is waiting
             } catch (RecordDeserializationException e) {
-                log.error("skipping unreadable ledger record at {}-{}: {}", e.topicPartition(), e.offset(), e.getMessage());
+                log.error("skipping unreadable record at {}-{}: {}", e.topicPartition(), e.offset(), e.getMessage());
                 consumer.seek(e.topicPartition(), e.offset() + 1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -1,0 +1,297 @@
+package dev.nightshift.standalone;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.nightshift.events.Outcome;
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.RunFinished;
+import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.Topics;
+import dev.nightshift.ingest.IngestApplication;
+import dev.nightshift.report.ReportApplication;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Dispatchers as deployed: separate JVMs of dispatch-service on one real broker and registry, with ingest and
+ * report (and a stand-in Todoist) in this JVM. Crashes are SIGKILLs of those JVMs.
+ */
+@Timeout(600)
+class DispatchClusterIT {
+
+    private static final String SECRET = "cluster-secret";
+    private static final String PROJECT = "6JfCLUSTERproject";
+
+    private static Path dir;
+    private static Path agent;
+    private static WireMockServer todoist;
+    private static ConfigurableApplicationContext report;
+    private static ConfigurableApplicationContext ingest;
+    private static Map<String, Object> settings;
+    private final List<DispatchProcess> dispatchers = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        // world-readable: the sandboxed agent runs as an unprivileged uid
+        dir = Files.createTempDirectory(Path.of("/tmp"), "nightshift-cluster-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path agents = Files.createDirectory(dir.resolve("agents"));
+        agent = Files.copy(Path.of("target/test-classes/agents/claude"), agents.resolve("claude"), StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwxr-xr-x"));
+        todoist = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().http2PlainDisabled(true));
+        todoist.start();
+        todoist.stubFor(post("/api/v1/comments").willReturn(okJson("{\"id\":\"c\"}")));
+        todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\",\"labels\":[]}")));
+        todoist.stubFor(post(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\"}")));
+        Path catalogue = Files.writeString(dir.resolve("workers.yml"), """
+                workers:
+                  - name: worker
+                    trigger:
+                      todoist:
+                        project: %s
+                    goal: "{{title}}"
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 2m
+                      max-attempts: 3
+                    outputs:
+                      todoist:
+                        done-label: agent-done
+                        failed-label: agent-failed
+                """.formatted(PROJECT));
+        settings = new LinkedHashMap<>();
+        settings.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());
+        settings.put("nightshift.registry-url", infra.registryUrl());
+        settings.put("nightshift.ingest.workers-file", catalogue);
+        settings.put("nightshift.ingest.todoist.client-secret", SECRET);
+        settings.put("nightshift.ingest.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
+        settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
+        settings.put("nightshift.report.todoist.api-token", "report-token");
+        settings.put("logging.include-application-name", false);
+        report = Services.run(ReportApplication.builder(), settings, 0);
+        ingest = Services.run(IngestApplication.builder(), settings, 0);
+    }
+
+    @AfterAll
+    static void stopAll() {
+        if (ingest != null) {
+            ingest.close();
+        }
+        if (report != null) {
+            report.close();
+        }
+        if (todoist != null) {
+            todoist.stop();
+        }
+    }
+
+    @AfterEach
+    void stopDispatchers() throws Exception {
+        for (DispatchProcess d : dispatchers) {
+            d.close();
+        }
+    }
+
+    @Test
+    void aTaskDeliveredTwiceAndAgainAfterARestartRunsOnce() throws Exception {
+        DispatchProcess first = dispatcher("once-a", Map.of()).awaitAssigned();
+        String task = newTaskId();
+        String body = TodoistWebhooks.itemAdded(task, PROJECT, "Write it " + task + " scenario:sleep:2");
+        assertPublished(body, "delivery-1-" + task);
+        assertPublished(body, "delivery-2-" + task);
+        awaitComment(task, "Done. Ready for review.");
+
+        // everything restarts; Todoist then retries its first delivery
+        first.stop();
+        ingest.close();
+        ingest = Services.run(IngestApplication.builder(), settings, 0);
+        DispatchProcess second = dispatcher("once-b", Map.of()).awaitAssigned();
+        assertPublished(body, "delivery-1-" + task);
+        Thread.sleep(5000);
+
+        assertThat(runEvents(task).stream().filter(r -> r.getBody() instanceof RunStarted)).hasSize(1);
+        assertThat(first.agentsStarted().stream().filter(p -> p.contains(task))).hasSize(1);
+        assertThat(second.agentsStarted().stream().filter(p -> p.contains(task))).isEmpty();
+        assertThat(comments(task).stream().filter(c -> c.startsWith("Done."))).hasSize(1);
+        assertThat(second.log()).contains("already ended (SUCCEEDED), nothing started");
+    }
+
+    @Test
+    void aCancellationStopsARunningAgentWithinSecondsAndSkipsATaskNotStarted() throws Exception {
+        // one run at a time: the second task waits, with the listener paused
+        DispatchProcess d = dispatcher("cancel", Map.of("nightshift.dispatch.max-runs-in-flight", 1)).awaitAssigned();
+        String running = newTaskId();
+        String waiting = newTaskId();
+        String marker = "3" + Math.abs(UUID.randomUUID().getMostSignificantBits() % 1_000_000) + ".25";
+        assertPublished(TodoistWebhooks.itemAdded(running, PROJECT, "Work " + running + " scenario:sleep:" + marker), "d-" + running);
+        await().atMost(Duration.ofSeconds(30)).until(() -> d.agentsStarted().stream().anyMatch(p -> p.contains(running)));
+        assertPublished(TodoistWebhooks.itemAdded(waiting, PROJECT, "Wait " + waiting + " scenario:sleep:30"), "d-" + waiting);
+        await().atMost(Duration.ofSeconds(10)).until(() -> d.log().contains("task partitions paused"));
+
+        assertPublished(TodoistWebhooks.event("item:completed", waiting, PROJECT, "Wait"), "c-" + waiting);
+        Instant cancelled = Instant.now();
+        assertPublished(TodoistWebhooks.event("item:deleted", running, PROJECT, "Work"), "c-" + running);
+        await().atMost(Duration.ofSeconds(10)).until(() -> finished(running) != null);
+
+        RunFinished f = finished(running);
+        assertThat(f.getOutcome()).isEqualTo(Outcome.CANCELLED);
+        assertThat(f.getReason()).isEqualTo("the task was deleted in Todoist");
+        assertThat(f.getFinalAttempt()).isTrue();
+        RunEvent finishedEvent = runEvents(running).getLast();
+        assertThat(Duration.between(cancelled, finishedEvent.getOccurredAt())).isLessThan(Duration.ofSeconds(5));
+        assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")).filter(c -> c.contains(marker))).isEmpty();
+
+        awaitComment(running, "Cancelled: the task was deleted in Todoist");
+        Thread.sleep(3000);
+        assertThat(comments(running)).containsExactly("Working on it (attempt 1/3).", "Cancelled: the task was deleted in Todoist");
+        assertThat(requestsFor(running)).noneMatch(r -> r.getUrl().startsWith("/api/v1/tasks/"));
+        // the waiting one was skipped: never started, nothing said
+        assertThat(runEvents(waiting)).isEmpty();
+        assertThat(d.agentsStarted()).noneMatch(p -> p.contains(waiting));
+        assertThat(requestsFor(waiting)).isEmpty();
+    }
+
+    @Test
+    void aNinetySecondAgentSucceedsInADispatchOnlyJvm() throws Exception {
+        DispatchProcess d = dispatcher("long", Map.of()).awaitAssigned();
+        String task = newTaskId();
+        assertPublished(TodoistWebhooks.itemAdded(task, PROJECT, "Take your time " + task + " scenario:sleep:90"), "d-" + task);
+        await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() -> finished(task) != null);
+
+        RunFinished f = finished(task);
+        assertThat(f.getOutcome()).as(String.valueOf(f.getReason())).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(Duration.ofMillis(f.getDurationMillis())).isGreaterThanOrEqualTo(Duration.ofSeconds(90));
+        assertThat(d.agentsStarted().stream().filter(p -> p.contains(task))).hasSize(1);
+    }
+
+    /**
+     * 60 tasks on 6 partitions, each delivered twice; three dispatchers, one SIGKILLed while it runs agents, a
+     * fourth started meanwhile. Every task succeeds exactly once and is reported done once.
+     */
+    @Test
+    void chaos() throws Exception {
+        List<DispatchProcess> started = List.of(dispatcher("chaos-a", Map.of()), dispatcher("chaos-b", Map.of()),
+                dispatcher("chaos-c", Map.of()));
+        for (DispatchProcess d : started) {
+            d.awaitAssigned();
+        }
+        List<String> tasks = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            String task = newTaskId();
+            tasks.add(task);
+            String body = TodoistWebhooks.itemAdded(task, PROJECT, "Task " + i + " scenario:sleep:6");
+            assertPublished(body, "first-" + task);
+            assertPublished(body, "second-" + task);
+        }
+        DispatchProcess victim = started.get(1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> victim.agentsStarted().size() >= 3);
+        Instant killed = Instant.now();
+        victim.kill();
+        DispatchProcess late = dispatcher("chaos-d", Map.of());
+
+        await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(2))
+                .until(() -> tasks.stream().allMatch(t -> comments(t).stream().anyMatch(c -> c.startsWith("Done."))));
+        Thread.sleep(3000);
+
+        Map<String, List<String>> startsByInstance = new HashMap<>();
+        for (DispatchProcess d : dispatchers) {
+            startsByInstance.put(d.name, d.agentsStarted());
+        }
+        List<RunEvent> runs = TopicReader.readAll(Topics.RUNS).stream().map(r -> (RunEvent) r.value()).toList();
+        for (String task : tasks) {
+            List<RunEvent> ofTask = runs.stream().filter(r -> r.getTaskKey().equals("todoist:" + task)).toList();
+            assertThat(ofTask.stream().filter(r -> r.getBody() instanceof RunFinished f && f.getOutcome() == Outcome.SUCCEEDED))
+                    .as("succeeded runs of %s", task).hasSize(1);
+            Map<String, Long> starts = startsByInstance.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
+                    e -> e.getValue().stream().filter(p -> p.contains("Task " + tasks.indexOf(task) + " ")).count()));
+            long total = starts.values().stream().mapToLong(Long::longValue).sum();
+            long elsewhere = total - starts.getOrDefault(victim.name, 0L);
+            assertThat(total).as("agent starts of %s: %s", task, starts).isBetween(1L, 2L);
+            assertThat(elsewhere).as("agent starts of %s outside the killed instance: %s", task, starts).isLessThanOrEqualTo(1);
+            assertThat(starts.getOrDefault(victim.name, 0L)).as("agent starts of %s on the killed instance", task).isLessThanOrEqualTo(1);
+            List<RunEvent> startedRuns = ofTask.stream().filter(r -> r.getBody() instanceof RunStarted).toList();
+            if (total == 2) {
+                // the run on the killed instance was taken over, as the next attempt, within 30 s of the kill
+                assertThat(startedRuns).extracting(RunEvent::getAttempt).containsExactly(1, 2);
+                assertThat(Duration.between(killed, startedRuns.get(1).getOccurredAt())).isLessThan(Duration.ofSeconds(30));
+            }
+            assertThat(comments(task).stream().filter(c -> c.startsWith("Done."))).as("done comments of %s", task).hasSize(1);
+        }
+        assertThat(startsByInstance.entrySet().stream().filter(e -> !e.getValue().isEmpty()).count())
+                .as("instances that ran agents: %s", startsByInstance.keySet()).isGreaterThanOrEqualTo(3);
+        assertThat(late.alive()).isTrue();
+    }
+
+    private DispatchProcess dispatcher(String name, Map<String, ?> extra) throws Exception {
+        DispatchProcess d = DispatchProcess.start(name, dir, agent, extra);
+        dispatchers.add(d);
+        return d;
+    }
+
+    private static void assertPublished(String body, String deliveryId) throws Exception {
+        HttpResponse<String> r = TodoistWebhooks.send("http://127.0.0.1:" + ingest.getEnvironment().getRequiredProperty("local.server.port")
+                + "/webhooks/todoist", body, SECRET, deliveryId);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("\"result\":\"published\"");
+    }
+
+    private static String newTaskId() {
+        return "C" + UUID.randomUUID().toString().replace("-", "").substring(0, 15);
+    }
+
+    private static List<RunEvent> runEvents(String task) {
+        return TopicReader.valuesFor(Topics.RUNS, "todoist:" + task).stream().map(RunEvent.class::cast).toList();
+    }
+
+    private static RunFinished finished(String task) {
+        return runEvents(task).stream().map(RunEvent::getBody).filter(RunFinished.class::isInstance).map(RunFinished.class::cast)
+                .reduce((a, b) -> b).orElse(null);
+    }
+
+    private static void awaitComment(String task, String start) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> comments(task).stream().anyMatch(c -> c.startsWith(start)));
+    }
+
+    private static List<LoggedRequest> requestsFor(String task) {
+        return todoist.getAllServeEvents().stream().map(ServeEvent::getRequest)
+                .filter(r -> r.getUrl().endsWith("/tasks/" + task) || r.getBodyAsString().contains("\"task_id\":\"" + task + "\""))
+                .sorted((a, b) -> a.getLoggedDate().compareTo(b.getLoggedDate()))
+                .toList();
+    }
+
+    private static List<String> comments(String task) {
+        return requestsFor(task).stream().filter(r -> r.getUrl().equals("/api/v1/comments"))
+                .map(r -> tools.jackson.databind.json.JsonMapper.builder().build().readTree(r.getBodyAsString()).path("content").asString())
+                .toList();
+    }
+}
