@@ -14,10 +14,10 @@ import dev.nightshift.dispatch.DispatchApplication;
  * dispatch-service as deployed: its own JVM running its main class, on the test's broker and registry.
  * Killing it (SIGKILL) is a crash: nothing of it gets to run.
  */
-final class DispatchProcess implements AutoCloseable {
+public final class DispatchProcess implements AutoCloseable {
 
-    final String name;
-    final Path workspaces;
+    public final String name;
+    public final Path workspaces;
     private final Process process;
     private final Path log;
 
@@ -32,7 +32,7 @@ final class DispatchProcess implements AutoCloseable {
      * @param dir      where its log and its workspaces go (workspaces/NAME, kept after each run)
      * @param settings dispatch settings on top of the ones every test dispatcher shares
      */
-    static DispatchProcess start(String name, Path dir, Path agent, Map<String, ?> settings) throws IOException {
+    public static DispatchProcess start(String name, Path dir, Path agent, Map<String, ?> settings) throws IOException {
         SharedInfrastructure infra = SharedInfrastructure.get();
         Path workspaces = Files.createDirectories(dir.resolve("workspaces").resolve(name));
         workspaces.toFile().setExecutable(true, false);
@@ -59,7 +59,7 @@ final class DispatchProcess implements AutoCloseable {
     }
 
     /** Waits until it owns task partitions and has read their ledger: it is part of the group. */
-    DispatchProcess awaitAssigned() throws IOException, InterruptedException {
+    public DispatchProcess awaitAssigned() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (!log().contains("ledger read")) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -71,29 +71,33 @@ final class DispatchProcess implements AutoCloseable {
     }
 
     /** SIGKILL: a crash. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** SIGTERM: a graceful stop. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process.isAlive();
     }
 
-    String log() throws IOException {
+    public long pid() {
+        return process.pid();
+    }
+
+    public String log() throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
     /** The prompts of the agents this instance started (each writes one agent-started file into its workspace). */
-    List<String> agentsStarted() throws IOException {
+    public List<String> agentsStarted() throws IOException {
         List<String> prompts = new ArrayList<>();
         try (var runs = Files.list(workspaces)) {
             for (Path run : runs.toList()) {

@@ -53,7 +53,7 @@ public final class SharedInfrastructure {
 
     /** Unpacked by the build (generate-resources) into this module's target directory. */
     static Path registryHome() {
-        return Path.of("target/apicurio-registry");
+        return Path.of(System.getProperty("nightshift.registry-home", "target/apicurio-registry"));
     }
 
     static int freePort() throws IOException {

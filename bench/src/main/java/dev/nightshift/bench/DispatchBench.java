@@ -1,0 +1,283 @@
+package dev.nightshift.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.nightshift.events.AgentSpec;
+import dev.nightshift.events.Budget;
+import dev.nightshift.events.Outputs;
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.RunFinished;
+import dev.nightshift.events.Source;
+import dev.nightshift.events.TaskEvent;
+import dev.nightshift.events.TaskRef;
+import dev.nightshift.events.TaskRequested;
+import dev.nightshift.events.Topics;
+import dev.nightshift.events.TrustedEvents;
+import dev.nightshift.events.WorkerSpec;
+import dev.nightshift.standalone.DispatchProcess;
+import dev.nightshift.standalone.SharedInfrastructure;
+import dev.nightshift.standalone.TopicReader;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Dispatch's speed and memory, measured on a real broker and registry with dispatchers as separate JVMs and
+ * the stand-in agent (the same script the tests use) in the real sandbox:
+ * (a) task event on Kafka to agent process started, at 10 tasks/s;
+ * (b) runs completed per minute with a 5 s agent, 20 in flight per instance, for 1, 2 and 3 instances on 6 partitions;
+ * (c) heap of an idle dispatcher, and per run in flight.
+ * Run from the standalone module's directory (it finds the registry and the stand-in there): ./nightshift bench.
+ */
+public final class DispatchBench {
+
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+
+    private final Path dir;
+    private final Path agent;
+    private final KafkaProducer<String, Object> producer;
+    private final StringBuilder report = new StringBuilder();
+    private int instances;
+
+    private DispatchBench(Path dir, Path agent, KafkaProducer<String, Object> producer) {
+        this.dir = dir;
+        this.agent = agent;
+        this.producer = producer;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path results = Path.of(args.length > 0 ? args[0] : "../bench/results");
+        TrustedEvents.trust();
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(Topics.TASKS, 6, (short) 1))).all().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "nightshift-bench-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path agents = Files.createDirectory(dir.resolve("agents"));
+        Path agent = Files.copy(Path.of("target/test-classes/agents/claude"), agents.resolve("claude"), StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "io.apicurio.registry.serde.avro.AvroKafkaSerializer");
+        p.put("apicurio.registry.url", infra.registryUrl());
+        p.put("apicurio.registry.auto-register", "true");
+        p.put("apicurio.registry.dereference-schema", "true");
+        try (KafkaProducer<String, Object> producer = new KafkaProducer<>(p)) {
+            DispatchBench bench = new DispatchBench(dir, agent, producer);
+            bench.header();
+            bench.latency();
+            bench.throughput();
+            bench.heap();
+            Files.createDirectories(results);
+            Path file = results.resolve(LocalDate.now() + "-" + shell("git rev-parse --short HEAD") + "-dispatch.md");
+            Files.writeString(file, bench.report);
+            System.out.println(bench.report);
+            System.out.println("written to " + file.toAbsolutePath().normalize());
+        }
+        System.exit(0);
+    }
+
+    private void header() throws Exception {
+        String cpu = shell("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip();
+        report.append("# Dispatch benchmark\n\n")
+                .append("- date: ").append(Instant.now()).append('\n')
+                .append("- commit: ").append(shell("git rev-parse HEAD")).append('\n')
+                .append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores (").append(cpu).append("), ")
+                .append(shell("free -g | awk '/Mem:/{print $2}'")).append(" GiB\n")
+                .append("- java: ").append(System.getProperty("java.version")).append('\n')
+                .append("- sandbox: ").append(shell("command -v bwrap >/dev/null && echo bubblewrap || echo none")).append('\n')
+                .append("- broker: the embedded KRaft broker, the registry, and the dispatchers (separate JVMs, -Xmx256m) share this machine\n\n");
+    }
+
+    /** (a) 10 tasks/s for 30 s; each agent notes when it started; from the event's acknowledgement to that. */
+    private void latency() throws Exception {
+        try (DispatchProcess d = dispatcher(Map.of("nightshift.dispatch.max-runs-in-flight", 20))) {
+            d.awaitAssigned();
+            Thread.sleep(3000);
+            Map<String, Long> acked = new ConcurrentHashMap<>();
+            String batch = "lat" + UUID.randomUUID().toString().substring(0, 6);
+            int count = 300;
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                long due = start + TimeUnit.MILLISECONDS.toNanos(100L * i);
+                while (System.nanoTime() < due) {
+                    Thread.sleep(1);
+                }
+                String id = batch + "-" + i;
+                producer.send(record(id, "bench " + id + " scenario:sleep:0")).get();
+                acked.put(id, Instant.now().toEpochMilli() * 1_000_000L);
+            }
+            awaitStarts(d, batch, count, Duration.ofSeconds(120));
+            List<Double> millis = new ArrayList<>();
+            for (String started : d.agentsStarted()) {
+                String[] lines = started.split("\n");
+                String id = lines[0].split(" ")[1];
+                if (id.startsWith(batch)) {
+                    millis.add((Long.parseLong(lines[1].strip()) - acked.get(id)) / 1e6);
+                }
+            }
+            millis.sort(Double::compare); // all of them: no warm-up is taken out
+            report.append("## (a) task event on Kafka to agent process started, 10 tasks/s, ").append(count).append(" tasks\n\n")
+                    .append(String.format("- p50 %.1f ms, p99 %.1f ms, max %.1f ms (target: p99 under 50 ms: %s)%n%n",
+                            percentile(millis, 50), percentile(millis, 99), millis.getLast(), percentile(millis, 99) < 50 ? "met" : "MISSED"));
+        }
+    }
+
+    /** (b) a backlog of 5 s runs, 20 in flight per instance; runs completed per minute against one instance times n. */
+    private void throughput() throws Exception {
+        report.append("## (b) runs completed per minute, 5 s agent, 20 in flight per instance, 6 partitions\n\n")
+                .append("| instances | runs | minutes | runs/min | of linear |\n|---|---|---|---|---|\n");
+        double single = 0;
+        for (int n = 1; n <= 3; n++) {
+            List<DispatchProcess> fleet = new ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    fleet.add(dispatcher(Map.of("nightshift.dispatch.max-runs-in-flight", 20)));
+                }
+                for (DispatchProcess d : fleet) {
+                    d.awaitAssigned();
+                }
+                Thread.sleep(5000); // the group settles: every instance owns its share of the partitions
+                String batch = "tp" + n + UUID.randomUUID().toString().substring(0, 6);
+                int count = 160 * n; // eight waves of 20 per instance
+                Instant first = Instant.now();
+                for (int i = 0; i < count; i++) {
+                    producer.send(record(batch + "-" + i, "bench " + batch + "-" + i + " scenario:sleep:5"));
+                }
+                producer.flush();
+                Instant last = awaitFinished(batch, count, Duration.ofMinutes(5));
+                double minutes = Duration.between(first, last).toMillis() / 60_000.0;
+                double rate = count / minutes;
+                if (n == 1) {
+                    single = rate;
+                }
+                report.append(String.format("| %d | %d | %.2f | %.0f | %.0f %% |%n", n, count, minutes, rate, 100 * rate / (n * single)));
+            } finally {
+                for (DispatchProcess d : fleet) {
+                    d.close();
+                }
+            }
+        }
+        report.append("\nTarget: at least 90 % of linear.\n\n");
+    }
+
+    /** (c) heap after a full GC: idle, then with 20 runs in flight. */
+    private void heap() throws Exception {
+        try (DispatchProcess d = dispatcher(Map.of("nightshift.dispatch.max-runs-in-flight", 20))) {
+            d.awaitAssigned();
+            Thread.sleep(10_000);
+            long idle = heapUsedKb(d.pid());
+            String batch = "heap" + UUID.randomUUID().toString().substring(0, 6);
+            for (int i = 0; i < 20; i++) {
+                producer.send(record(batch + "-" + i, "bench " + batch + "-" + i + " scenario:sleep:60"));
+            }
+            producer.flush();
+            awaitStarts(d, batch, 20, Duration.ofSeconds(60));
+            Thread.sleep(2000);
+            long busy = heapUsedKb(d.pid());
+            double perRun = (busy - idle) / 20.0;
+            report.append("## (c) heap after a full GC (jcmd GC.run, GC.heap_info)\n\n")
+                    .append(String.format("- idle dispatcher: %.1f MB (target: under 256 MB: %s)%n", idle / 1024.0, idle < 256 * 1024 ? "met" : "MISSED"))
+                    .append(String.format("- with 20 runs in flight: %.1f MB, so %.0f KB per run (target: under 1 MB: %s)%n%n",
+                            busy / 1024.0, perRun, perRun < 1024 ? "met" : "MISSED"));
+        }
+    }
+
+    private DispatchProcess dispatcher(Map<String, ?> settings) throws IOException {
+        return DispatchProcess.start("bench-" + (++instances), dir, agent, settings);
+    }
+
+    private ProducerRecord<String, Object> record(String id, String prompt) {
+        String key = "api:" + id;
+        TaskEvent event = TaskEvent.newBuilder()
+                .setTaskKey(key)
+                .setEventId(UUID.randomUUID().toString())
+                .setOccurredAt(Instant.now())
+                .setTask(TaskRef.newBuilder().setSource(Source.API).setSourceId(id).setTitle(prompt).build())
+                .setBody(TaskRequested.newBuilder().setTaskVersion("1").setPrompt(prompt).setWorker(WorkerSpec.newBuilder()
+                        .setName("bench")
+                        .setAgent(AgentSpec.newBuilder().setAdapter("claude").build())
+                        .setBudget(Budget.newBuilder().setWallTimeMillis(Duration.ofMinutes(2).toMillis()).setMaxAttempts(1).build())
+                        .setOutputs(Outputs.newBuilder().build())
+                        .build()).build())
+                .build();
+        return new ProducerRecord<>(Topics.TASKS, key, event);
+    }
+
+    private static void awaitStarts(DispatchProcess d, String batch, int count, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (d.agentsStarted().stream().filter(s -> s.contains(" " + batch + "-")).count() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not all " + count + " agents of " + batch + " started in " + timeout);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** When the last run of the batch finished, as its RunFinished says. */
+    private static Instant awaitFinished(String batch, int count, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<RunEvent> finished = TopicReader.readAll(Topics.RUNS).stream().map(r -> (RunEvent) r.value())
+                    .filter(r -> r.getTaskKey().startsWith("api:" + batch + "-") && r.getBody() instanceof RunFinished).toList();
+            if (finished.size() >= count) {
+                return finished.stream().map(RunEvent::getOccurredAt).max(Instant::compareTo).orElseThrow();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + finished.size() + " of " + count + " runs of " + batch + " finished in " + timeout);
+            }
+            Thread.sleep(2000);
+        }
+    }
+
+    private static long heapUsedKb(long pid) throws Exception {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        shell(jcmd + " " + pid + " GC.run");
+        String info = shell(jcmd + " " + pid + " GC.heap_info");
+        Matcher m = HEAP_USED.matcher(info);
+        if (!m.find()) {
+            throw new IllegalStateException("no heap figure in: " + info);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static double percentile(List<Double> sorted, int p) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+    }
+
+    private static String shell(String command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        p.waitFor();
+        return out;
+    }
+}
