@@ -50,7 +50,7 @@ public final class DispatchProcess implements AutoCloseable {
                 "--nightshift.dispatch.kill-grace=2s",
                 "--nightshift.dispatch.retry-backoff=500ms",
                 "--nightshift.dispatch.shutdown-wait=5s",
-                "--nightshift.dispatch.sandbox.kind=" + RunningNightshift.sandboxKind(),
+                "--nightshift.dispatch.sandbox.kind=" + SharedInfrastructure.sandboxKind(),
                 "--nightshift.dispatch.sandbox.network=false",
                 "--logging.include-application-name=false"));
         settings.forEach((k, v) -> cmd.add("--" + k + "=" + v));

@@ -16,7 +16,6 @@ import java.util.Map;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
-import dev.nightshift.dispatch.sandbox.Executables;
 
 /**
  * All three services on the shared broker and registry, with a stand-in Todoist (WireMock) and the
@@ -144,20 +143,11 @@ public final class RunningNightshift {
         settings.put("nightshift.dispatch.workdirs-root", Path.of("target/test-classes/workdirs").toAbsolutePath());
         settings.put("nightshift.dispatch.kill-grace", "2s");
         settings.put("nightshift.dispatch.retry-backoff", "200ms");
-        settings.put("nightshift.dispatch.sandbox.kind", sandboxKind());
+        settings.put("nightshift.dispatch.sandbox.kind", SharedInfrastructure.sandboxKind());
         settings.put("nightshift.dispatch.sandbox.network", false);
         settings.put("nightshift.dispatch.lease-ttl", "6s");
         settings.put("logging.include-application-name", false);
         return new RunningNightshift(todoist, Services.start(settings, 0, 0, 0), workspaces, catalogue);
-    }
-
-    /** The real sandbox where bwrap exists; CI requires it (NIGHTSHIFT_REQUIRE_SANDBOX=1). */
-    static String sandboxKind() {
-        boolean present = Executables.find("bwrap").isPresent();
-        if (!present && "1".equals(System.getenv("NIGHTSHIFT_REQUIRE_SANDBOX"))) {
-            throw new IllegalStateException("NIGHTSHIFT_REQUIRE_SANDBOX=1 but bwrap is not installed");
-        }
-        return present ? "bubblewrap" : "none";
     }
 
     /** Todoist as the tests need it: comments and label writes succeed, every task starts labelled "writing". */

@@ -5,6 +5,8 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import dev.nightshift.dispatch.sandbox.Executables;
+
 /**
  * One real Kafka broker and one real schema registry for the whole test run (this JVM), started on
  * first use and stopped when the JVM exits. Both run the same code as ./nightshift run.
@@ -49,6 +51,15 @@ public final class SharedInfrastructure {
 
     public String ccompatUrl() {
         return registry.ccompatUrl();
+    }
+
+    /** The real sandbox where bwrap exists; CI requires it (NIGHTSHIFT_REQUIRE_SANDBOX=1). */
+    public static String sandboxKind() {
+        boolean present = Executables.find("bwrap").isPresent();
+        if (!present && "1".equals(System.getenv("NIGHTSHIFT_REQUIRE_SANDBOX"))) {
+            throw new IllegalStateException("NIGHTSHIFT_REQUIRE_SANDBOX=1 but bwrap is not installed");
+        }
+        return present ? "bubblewrap" : "none";
     }
 
     /** Unpacked by the build (generate-resources) into this module's target directory. */
