@@ -115,14 +115,26 @@ public final class DispatchBench {
                 .append(shell("free -g | awk '/Mem:/{print $2}'")).append(" GiB\n")
                 .append("- java: ").append(System.getProperty("java.version")).append('\n')
                 .append("- sandbox: ").append(shell("command -v bwrap >/dev/null && echo bubblewrap || echo none")).append('\n')
-                .append("- broker: the embedded KRaft broker, the registry, and the dispatchers (separate JVMs, -Xmx256m) share this machine\n\n");
+                .append("- setup: the embedded KRaft broker, the registry, and the dispatchers (separate JVMs, -Xmx256m) share this machine;\n")
+                .append("  the agent is the tests' stand-in (bash printing Claude Code's stream-json) in bubblewrap, as uid 65534\n\n");
     }
 
     /** (a) 10 tasks/s for 30 s; each agent notes when it started; from the event's acknowledgement to that. */
     private void latency() throws Exception {
         try (DispatchProcess d = dispatcher(Map.of("nightshift.dispatch.max-runs-in-flight", 20))) {
             d.awaitAssigned();
-            Thread.sleep(3000);
+            // warm-up, reported apart: the first task pays for the first transaction and the schema look-ups
+            String warm = "warm" + UUID.randomUUID().toString().substring(0, 6);
+            long sent = System.nanoTime();
+            producer.send(record(warm + "-0", "bench " + warm + "-0 scenario:sleep:0")).get();
+            awaitStarts(d, warm, 1, Duration.ofSeconds(60));
+            double cold = (System.nanoTime() - sent) / 1e6;
+            for (int i = 1; i <= 20; i++) {
+                producer.send(record(warm + "-" + i, "bench " + warm + "-" + i + " scenario:sleep:0")).get();
+                Thread.sleep(100);
+            }
+            awaitStarts(d, warm, 21, Duration.ofSeconds(60));
+            Thread.sleep(2000);
             Map<String, Long> acked = new ConcurrentHashMap<>();
             String batch = "lat" + UUID.randomUUID().toString().substring(0, 6);
             int count = 300;
@@ -145,18 +157,24 @@ public final class DispatchBench {
                     millis.add((Long.parseLong(lines[1].strip()) - acked.get(id)) / 1e6);
                 }
             }
-            millis.sort(Double::compare); // all of them: no warm-up is taken out
+            millis.sort(Double::compare);
             report.append("## (a) task event on Kafka to agent process started, 10 tasks/s, ").append(count).append(" tasks\n\n")
-                    .append(String.format("- p50 %.1f ms, p99 %.1f ms, max %.1f ms (target: p99 under 50 ms: %s)%n%n",
-                            percentile(millis, 50), percentile(millis, 99), millis.getLast(), percentile(millis, 99) < 50 ? "met" : "MISSED"));
+                    .append(String.format("- after a warm-up of 21 tasks: p50 %.1f ms, p99 %.1f ms, max %.1f ms (target: p99 under 50 ms: %s)%n",
+                            percentile(millis, 50), percentile(millis, 99), millis.getLast(), percentile(millis, 99) < 50 ? "met" : "MISSED"))
+                    .append(String.format("- the first task after the dispatcher joined (cold): %.0f ms, send to agent start%n%n", cold));
         }
     }
 
     /** (b) a backlog of 5 s runs, 20 in flight per instance; runs completed per minute against one instance times n. */
     private void throughput() throws Exception {
         report.append("## (b) runs completed per minute, 5 s agent, 20 in flight per instance, 6 partitions\n\n")
-                .append("| instances | runs | minutes | runs/min | of linear |\n|---|---|---|---|---|\n");
+                .append("A backlog of 60 s of work per instance (240 runs each), random task keys. Sustained: runs finished between\n")
+                .append("10 s and 40 s after the backlog was sent (every instance busy throughout). Whole backlog: all runs over the\n")
+                .append("time from sending to the last finish (includes ramp-up and the tail of the most loaded partition).\n\n")
+                .append("| instances | sustained runs/min | of linear | whole backlog runs/min | of linear | runs per instance |\n")
+                .append("|---|---|---|---|---|---|\n");
         double single = 0;
+        double singleWhole = 0;
         for (int n = 1; n <= 3; n++) {
             List<DispatchProcess> fleet = new ArrayList<>();
             try {
@@ -168,19 +186,27 @@ public final class DispatchBench {
                 }
                 Thread.sleep(5000); // the group settles: every instance owns its share of the partitions
                 String batch = "tp" + n + UUID.randomUUID().toString().substring(0, 6);
-                int count = 160 * n; // eight waves of 20 per instance
+                int count = 240 * n; // twelve waves of 20 per instance: 60 s of work
                 Instant first = Instant.now();
                 for (int i = 0; i < count; i++) {
                     producer.send(record(batch + "-" + i, "bench " + batch + "-" + i + " scenario:sleep:5"));
                 }
                 producer.flush();
-                Instant last = awaitFinished(batch, count, Duration.ofMinutes(5));
-                double minutes = Duration.between(first, last).toMillis() / 60_000.0;
-                double rate = count / minutes;
+                List<Instant> finishes = awaitFinished(batch, count, Duration.ofMinutes(5));
+                Instant from = first.plusSeconds(10);
+                Instant to = first.plusSeconds(40);
+                double sustained = finishes.stream().filter(t -> !t.isBefore(from) && t.isBefore(to)).count() * 2.0;
+                double whole = count / (Duration.between(first, finishes.getLast()).toMillis() / 60_000.0);
                 if (n == 1) {
-                    single = rate;
+                    single = sustained;
+                    singleWhole = whole;
                 }
-                report.append(String.format("| %d | %d | %.2f | %.0f | %.0f %% |%n", n, count, minutes, rate, 100 * rate / (n * single)));
+                List<String> perInstance = new ArrayList<>();
+                for (DispatchProcess d : fleet) {
+                    perInstance.add(String.valueOf(d.agentsStarted().stream().filter(a -> a.contains(" " + batch + "-")).count()));
+                }
+                report.append(String.format("| %d | %.0f | %.0f %% | %.0f | %.0f %% | %s |%n", n, sustained, 100 * sustained / (n * single),
+                        whole, 100 * whole / (n * singleWhole), String.join(" / ", perInstance)));
             } finally {
                 for (DispatchProcess d : fleet) {
                     d.close();
@@ -243,14 +269,14 @@ public final class DispatchBench {
         }
     }
 
-    /** When the last run of the batch finished, as its RunFinished says. */
-    private static Instant awaitFinished(String batch, int count, Duration timeout) throws Exception {
+    /** When each run of the batch finished, as its RunFinished says, in order. */
+    private static List<Instant> awaitFinished(String batch, int count, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             List<RunEvent> finished = TopicReader.readAll(Topics.RUNS).stream().map(r -> (RunEvent) r.value())
                     .filter(r -> r.getTaskKey().startsWith("api:" + batch + "-") && r.getBody() instanceof RunFinished).toList();
             if (finished.size() >= count) {
-                return finished.stream().map(RunEvent::getOccurredAt).max(Instant::compareTo).orElseThrow();
+                return finished.stream().map(RunEvent::getOccurredAt).sorted().toList();
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("only " + finished.size() + " of " + count + " runs of " + batch + " finished in " + timeout);

@@ -182,6 +182,44 @@ class DispatchClusterIT {
     }
 
     @Test
+    void aStoppingDispatcherLetsARunFinishWithinItsShutdownWait() throws Exception {
+        DispatchProcess stopping = dispatcher("finish-a", Map.of("nightshift.dispatch.shutdown-wait", "30s")).awaitAssigned();
+        String task = newTaskId();
+        assertPublished(TodoistWebhooks.itemAdded(task, PROJECT, "Finish " + task + " scenario:sleep:6"), "d-" + task);
+        await().atMost(Duration.ofSeconds(30)).until(() -> stopping.agentsStarted().stream().anyMatch(p -> p.contains(task)));
+        DispatchProcess next = dispatcher("finish-b", Map.of()).awaitAssigned();
+        stopping.stop(); // SIGTERM while the agent works
+
+        awaitComment(task, "Done. Ready for review.");
+        assertThat(runEvents(task).stream().filter(r -> r.getBody() instanceof RunStarted)).hasSize(1);
+        assertThat(next.agentsStarted()).noneMatch(p -> p.contains(task));
+        assertThat(finished(task).getOutcome()).isEqualTo(Outcome.SUCCEEDED);
+    }
+
+    @Test
+    void aStoppingDispatcherHandsOverARunThatOutlastsItsShutdownWait() throws Exception {
+        DispatchProcess stopping = dispatcher("handover-a", Map.of("nightshift.dispatch.shutdown-wait", "2s")).awaitAssigned();
+        String task = newTaskId();
+        String body = TodoistWebhooks.itemAdded(task, PROJECT, "Hand over " + task + " scenario:sleep:8");
+        assertPublished(body, "d-" + task);
+        await().atMost(Duration.ofSeconds(30)).until(() -> stopping.agentsStarted().stream().anyMatch(p -> p.contains(task)));
+        DispatchProcess next = dispatcher("handover-b", Map.of()).awaitAssigned();
+        Instant stopped = Instant.now();
+        stopping.stop();
+
+        awaitComment(task, "Done. Ready for review.");
+        List<RunEvent> runs = runEvents(task);
+        List<RunEvent> starts = runs.stream().filter(r -> r.getBody() instanceof RunStarted).toList();
+        assertThat(starts).extracting(RunEvent::getAttempt).containsExactly(1, 2);
+        // released, not left to expire: taken over well before a lease (15 s) would have run out
+        assertThat(Duration.between(stopped, starts.get(1).getOccurredAt())).isLessThan(Duration.ofSeconds(12));
+        assertThat(next.agentsStarted().stream().filter(p -> p.contains(task))).hasSize(1);
+        assertThat(runs.stream().map(RunEvent::getBody).filter(RunFinished.class::isInstance).map(RunFinished.class::cast))
+                .extracting(RunFinished::getOutcome).containsExactly(Outcome.FAILED, Outcome.SUCCEEDED);
+        assertThat(comments(task).stream().filter(c -> c.startsWith("Done."))).hasSize(1);
+    }
+
+    @Test
     void aNinetySecondAgentSucceedsInADispatchOnlyJvm() throws Exception {
         DispatchProcess d = dispatcher("long", Map.of()).awaitAssigned();
         String task = newTaskId();

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.nightshift.events.Source;
+import dev.nightshift.events.TaskCancelled;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
@@ -58,6 +59,25 @@ class IngestWebhookTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("\"result\":\"ignored\"").contains("item:updated");
         assertThat(published(taskId)).isEmpty();
+    }
+
+    @Test
+    void aCompletedOrDeletedTaskIsPublishedAsACancellation() throws Exception {
+        for (String event : List.of("item:completed", "item:deleted")) {
+            String taskId = EndToEndTest.newTaskId();
+            HttpResponse<String> r = TodoistWebhooks.send(nightshift.webhookUrl(),
+                    TodoistWebhooks.event(event, taskId, RunningNightshift.PROJECT_ID, "Done by hand"), RunningNightshift.CLIENT_SECRET, "c-" + taskId);
+
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).contains("\"result\":\"published\"");
+            List<TaskEvent> published = published(taskId);
+            assertThat(published).hasSize(1);
+            assertThat(published.getFirst().getBody()).isInstanceOfSatisfying(TaskCancelled.class, c -> {
+                assertThat(c.getReason()).isEqualTo(event.equals("item:completed")
+                        ? "the task was completed in Todoist" : "the task was deleted in Todoist");
+                assertThat(c.getTaskVersion()).isNull();
+            });
+        }
     }
 
     @Test
