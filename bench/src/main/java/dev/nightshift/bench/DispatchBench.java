@@ -66,8 +66,10 @@ public final class DispatchBench {
         this.producer = producer;
     }
 
+    /** @param args the results directory, then which parts to run (latency, throughput, heap; default all) */
     public static void main(String[] args) throws Exception {
         Path results = Path.of(args.length > 0 ? args[0] : "../bench/results");
+        List<String> parts = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("latency", "throughput", "heap");
         TrustedEvents.trust();
         SharedInfrastructure infra = SharedInfrastructure.get();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers()))) {
@@ -94,9 +96,15 @@ public final class DispatchBench {
         try (KafkaProducer<String, Object> producer = new KafkaProducer<>(p)) {
             DispatchBench bench = new DispatchBench(dir, agent, producer);
             bench.header();
-            bench.latency();
-            bench.throughput();
-            bench.heap();
+            if (parts.contains("latency")) {
+                bench.latency();
+            }
+            if (parts.contains("throughput")) {
+                bench.throughput();
+            }
+            if (parts.contains("heap")) {
+                bench.heap();
+            }
             Files.createDirectories(results);
             Path file = results.resolve(LocalDate.now() + "-" + shell("git rev-parse --short HEAD") + "-dispatch.md");
             Files.writeString(file, bench.report);
@@ -161,7 +169,9 @@ public final class DispatchBench {
             report.append("## (a) task event on Kafka to agent process started, 10 tasks/s, ").append(count).append(" tasks\n\n")
                     .append(String.format("- after a warm-up of 21 tasks: p50 %.1f ms, p99 %.1f ms, max %.1f ms (target: p99 under 50 ms: %s)%n",
                             percentile(millis, 50), percentile(millis, 99), millis.getLast(), percentile(millis, 99) < 50 ? "met" : "MISSED"))
-                    .append(String.format("- the first task after the dispatcher joined (cold): %.0f ms, send to agent start%n%n", cold));
+                    .append(String.format("- the first task after the dispatcher joined (cold): %.0f ms, send to agent start%n", cold))
+                    .append("- of which arrival to lease on Kafka (the dispatcher's own nightshift_dispatch_queued_seconds, all ")
+                    .append(count + 21).append(" tasks): ").append(queuedPercentiles(d)).append("\n\n");
         }
     }
 
@@ -283,6 +293,21 @@ public final class DispatchBench {
             }
             Thread.sleep(2000);
         }
+    }
+
+    /** p50 and p99 of the dispatcher's time from a record's arrival to its lease being on Kafka, from its Prometheus page. */
+    private static String queuedPercentiles(DispatchProcess d) throws Exception {
+        Matcher port = Pattern.compile("Tomcat started on port (\\d+)").matcher(d.log());
+        if (!port.find()) {
+            return "(no port in the log)";
+        }
+        String page = shell("curl -s http://127.0.0.1:" + port.group(1) + "/actuator/prometheus");
+        StringBuilder out = new StringBuilder();
+        for (String q : List.of("0.5", "0.99")) {
+            Matcher m = Pattern.compile("nightshift_dispatch_queued_seconds\\{quantile=\"" + q + "\"\\} ([0-9.E-]+)").matcher(page);
+            out.append(m.find() ? String.format("p%s %.1f ms ", q.equals("0.5") ? "50" : "99", Double.parseDouble(m.group(1)) * 1000) : "");
+        }
+        return out.toString().strip();
     }
 
     private static long heapUsedKb(long pid) throws Exception {

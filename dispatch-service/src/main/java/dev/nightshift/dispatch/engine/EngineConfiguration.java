@@ -2,6 +2,8 @@ package dev.nightshift.dispatch.engine;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 
 import dev.nightshift.dispatch.DispatchProperties;
@@ -10,6 +12,7 @@ import dev.nightshift.dispatch.ledger.LedgerReader;
 import dev.nightshift.dispatch.publish.Publisher;
 import dev.nightshift.dispatch.run.AttemptRunner;
 import dev.nightshift.dispatch.run.RunSupervisor;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -36,7 +39,9 @@ class EngineConfiguration {
 
     @Bean
     Publisher publisher(KafkaProperties kafka, DispatchProperties properties, DispatchInstance dispatchInstance) {
-        DefaultKafkaProducerFactory<String, Object> producers = new DefaultKafkaProducerFactory<>(kafka.buildProducerProperties());
+        Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0); // a lease is waited for: never hold it back to fill a batch
+        DefaultKafkaProducerFactory<String, Object> producers = new DefaultKafkaProducerFactory<>(config);
         producers.setTransactionIdPrefix("nightshift-dispatch-" + dispatchInstance.id() + "-");
         return new Publisher(new KafkaTemplate<>(producers), properties.killGrace().plusSeconds(30));
     }
