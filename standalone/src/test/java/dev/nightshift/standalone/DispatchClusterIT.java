@@ -200,7 +200,7 @@ class DispatchClusterIT {
     void aStoppingDispatcherHandsOverARunThatOutlastsItsShutdownWait() throws Exception {
         DispatchProcess stopping = dispatcher("handover-a", Map.of("nightshift.dispatch.shutdown-wait", "2s")).awaitAssigned();
         String task = newTaskId();
-        String body = TodoistWebhooks.itemAdded(task, PROJECT, "Hand over " + task + " scenario:sleep:8");
+        String body = TodoistWebhooks.itemAdded(task, PROJECT, "Hand over " + task + " scenario:sleep:20");
         assertPublished(body, "d-" + task);
         await().atMost(Duration.ofSeconds(30)).until(() -> stopping.agentsStarted().stream().anyMatch(p -> p.contains(task)));
         DispatchProcess next = dispatcher("handover-b", Map.of()).awaitAssigned();

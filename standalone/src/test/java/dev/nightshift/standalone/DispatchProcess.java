@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,23 +38,25 @@ public final class DispatchProcess implements AutoCloseable {
         Path workspaces = Files.createDirectories(dir.resolve("workspaces").resolve(name));
         workspaces.toFile().setExecutable(true, false);
         Path log = dir.resolve(name + ".log");
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("server.port", 0);
+        all.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());
+        all.put("nightshift.registry-url", infra.registryUrl());
+        all.put("nightshift.dispatch.instance-id", name);
+        all.put("nightshift.dispatch.agents.claude.binary", agent);
+        all.put("nightshift.dispatch.workspaces-root", workspaces);
+        all.put("nightshift.dispatch.keep-workspaces", true);
+        all.put("nightshift.dispatch.kill-grace", "2s");
+        all.put("nightshift.dispatch.retry-backoff", "500ms");
+        all.put("nightshift.dispatch.shutdown-wait", "5s");
+        all.put("nightshift.dispatch.sandbox.kind", SharedInfrastructure.sandboxKind());
+        all.put("nightshift.dispatch.sandbox.network", false);
+        all.put("logging.include-application-name", false);
+        all.putAll(settings); // a test's own settings win (a repeated argument would be joined, not replaced)
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                DispatchApplication.class.getName(),
-                "--server.port=0",
-                "--spring.kafka.bootstrap-servers=" + infra.bootstrapServers(),
-                "--nightshift.registry-url=" + infra.registryUrl(),
-                "--nightshift.dispatch.instance-id=" + name,
-                "--nightshift.dispatch.agents.claude.binary=" + agent,
-                "--nightshift.dispatch.workspaces-root=" + workspaces,
-                "--nightshift.dispatch.keep-workspaces=true",
-                "--nightshift.dispatch.kill-grace=2s",
-                "--nightshift.dispatch.retry-backoff=500ms",
-                "--nightshift.dispatch.shutdown-wait=5s",
-                "--nightshift.dispatch.sandbox.kind=" + SharedInfrastructure.sandboxKind(),
-                "--nightshift.dispatch.sandbox.network=false",
-                "--logging.include-application-name=false"));
-        settings.forEach((k, v) -> cmd.add("--" + k + "=" + v));
+                DispatchApplication.class.getName()));
+        all.forEach((k, v) -> cmd.add("--" + k + "=" + v));
         Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new DispatchProcess(name, workspaces, process, log);
     }

@@ -1,6 +1,7 @@
 package dev.nightshift.dispatch.budget;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import dev.nightshift.events.Outcome;
 
@@ -16,6 +17,11 @@ public final class RetryPolicy {
 
     public static boolean worthRetrying(Outcome outcome, boolean agentRan) {
         return agentRan && (outcome == Outcome.FAILED || outcome == Outcome.TIMED_OUT);
+    }
+
+    /** The wait before the next attempt, or empty when {@code attempt} (of {@code maxAttempts}) was the last. */
+    public static Optional<Duration> nextAttempt(Outcome outcome, boolean agentRan, int attempt, int maxAttempts, Duration initial) {
+        return worthRetrying(outcome, agentRan) && attempt < maxAttempts ? Optional.of(backoff(initial, attempt)) : Optional.empty();
     }
 
     /** The wait after attempt {@code attempt} failed: the initial backoff, doubled per attempt since. */

@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.budget.RetryPolicy;
 import dev.nightshift.dispatch.intake.IntakeValve;
-import dev.nightshift.dispatch.intake.PartitionOffsets;
 import dev.nightshift.dispatch.ledger.LedgerReader;
 import dev.nightshift.dispatch.ledger.TaskLedger;
 import dev.nightshift.dispatch.publish.Publisher;
@@ -79,7 +78,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     // --- touched only on the dispatcher's thread ---
     private final TaskLedger ledger = new TaskLedger();
-    private final Map<Integer, Owned> owned = new HashMap<>();
+    private final Map<Integer, OwnedPartition> owned = new HashMap<>();
     private final Map<String, Version> versions = new HashMap<>();
     private final Map<String, ArrayDeque<Version>> byTask = new HashMap<>();
     private final ArrayDeque<Version> ready = new ArrayDeque<>();
@@ -87,15 +86,6 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     private Instant nextRenewal = Instant.EPOCH;
     private volatile boolean running;
     private volatile boolean stopping;
-
-    /** A partition of nightshift.tasks this instance owns. */
-    private static final class Owned {
-        final PartitionOffsets offsets = new PartitionOffsets();
-        final List<Runnable> waitingForLedger = new ArrayList<>();
-        /** Per task: the offset of the latest cancellation read ahead of the listener. */
-        final Map<String, Long> cancelledAhead = new HashMap<>();
-        boolean ledgerRead;
-    }
 
     public Dispatcher(DispatchProperties properties, AttemptRunner runner, RunSupervisor supervisor, Publisher publisher,
             LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, String instance) {
@@ -121,7 +111,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     /** A record that could not be read (it went to the dead-letter topic): it ends at once. */
     public void undecodable(int partition, long offset, Acknowledgment ack) {
         post(() -> {
-            Owned o = owned.get(partition);
+            OwnedPartition o = owned.get(partition);
             if (o != null) {
                 o.offsets.received(offset, ack);
                 o.offsets.ended(offset).ifPresent(Acknowledgment::acknowledge);
@@ -179,14 +169,14 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     // ------------------------------------------------------------------ partitions
 
     private void onAssigned(int partition, long position) {
-        owned.put(partition, new Owned());
+        owned.put(partition, new OwnedPartition());
         reader.watch(partition);
         reader.scout(partition, position);
         log.info("task partition {} assigned; reading its ledger", partition);
     }
 
     private void onCaughtUp(int partition) {
-        Owned o = owned.get(partition);
+        OwnedPartition o = owned.get(partition);
         if (o == null || o.ledgerRead) {
             return;
         }
@@ -224,7 +214,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     // ------------------------------------------------------------------ records
 
     private void onReceived(int partition, long offset, Acknowledgment ack, TaskEvent event) {
-        Owned o = owned.get(partition);
+        OwnedPartition o = owned.get(partition);
         if (o == null) {
             return; // revoked meanwhile: its next owner gets it again
         }
@@ -404,10 +394,13 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
      */
     private void finish(Version v, RunEvents events, AttemptRunner.Attempt attempt, Duration backoffOverride) {
         RunFinished f = attempt.finished();
-        boolean again = !v.cancelRequested && RetryPolicy.worthRetrying(f.getOutcome(), attempt.agentRan()) && events.attempt() < v.maxAttempts();
+        Optional<Duration> wait = v.cancelRequested ? Optional.empty()
+                : RetryPolicy.nextAttempt(f.getOutcome(), attempt.agentRan(), events.attempt(), v.maxAttempts(), properties.retryBackoff())
+                        .map(policy -> backoffOverride != null ? backoffOverride : policy);
+        boolean again = wait.isPresent();
         f.setFinalAttempt(!again);
         Instant now = clock.instant();
-        Instant next = again ? now.plus(backoffOverride != null ? backoffOverride : RetryPolicy.backoff(properties.retryBackoff(), events.attempt())) : null;
+        Instant next = wait.map(now::plus).orElse(null);
         TaskLedgerEntry entry = again ? entries.retryWait(v, next, now) : entries.ended(v, f.getOutcome(), now);
         v.phase = Version.Phase.FINISHING;
         publisher.write(List.of(LedgerEntries.record(v.partition, entry), run(events.of(f)))).whenCompleteAsync((ok, failed) -> {
@@ -455,7 +448,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     /** Read ahead of the listener (it may be paused): stops what the cancellation will stop when it gets there. */
     private void onCancellationAhead(int partition, long offset, TaskEvent event) {
-        Owned o = owned.get(partition);
+        OwnedPartition o = owned.get(partition);
         if (o == null || !o.ledgerRead) {
             return; // the listener's own reading of it will do
         }
@@ -478,7 +471,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     private void cancel(Version.Held held, String taskKey, TaskCancelled c) {
         String reason = reason(c);
-        Owned o = owned.get(held.partition());
+        OwnedPartition o = owned.get(held.partition());
         if (o != null) {
             o.cancelledAhead.remove(taskKey, held.offset());
         }
@@ -568,13 +561,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         log.warn("{}: the lease of run {} (attempt {}, {}) expired at {}; taking it over", v, e.getRunId(), e.getAttempt(),
                 e.getInstance(), expiry);
         RunEvents lost = new RunEvents(v.request, e.getRunId() == null ? UUID.randomUUID().toString() : e.getRunId(), e.getAttempt(), clock);
-        RunFinished f = RunFinished.newBuilder()
-                .setOutcome(v.cancelRequested ? Outcome.CANCELLED : Outcome.FAILED)
-                .setReason((v.cancelRequested ? "cancelled; " : "") + "the dispatcher running it (" + e.getInstance()
-                        + ") stopped before the run ended")
-                .setDurationMillis(0)
-                .build();
-        finish(v, lost, new AttemptRunner.Attempt(f, true), Duration.ZERO);
+        finish(v, lost, new AttemptRunner.Attempt(RunOutcome.lost(e.getInstance(), v.cancelRequested), true), Duration.ZERO);
     }
 
     // ------------------------------------------------------------------ the end of a version
@@ -589,7 +576,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     }
 
     private void ended(Version.Held held) {
-        Owned o = owned.get(held.partition());
+        OwnedPartition o = owned.get(held.partition());
         if (o != null) {
             o.offsets.ended(held.offset()).ifPresent(Acknowledgment::acknowledge);
         }
@@ -690,6 +677,18 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         while (System.nanoTime() < deadline && !call(() -> versions.values().stream().noneMatch(Version::runsHere))) {
             sleep(200);
         }
+        handOverWhatStillRuns();
+        loop.shutdown();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        running = false;
+    }
+
+    /** Stops the runs still going and releases their leases, so the next owner takes them over at once. */
+    private void handOverWhatStillRuns() {
         Map<Version, RunSupervisor.RunHandle> left = call(() -> {
             Map<Version, RunSupervisor.RunHandle> abandoned = new HashMap<>();
             versions.values().stream().filter(v -> v.run != null).forEach(v -> {
@@ -699,6 +698,9 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             });
             return abandoned;
         });
+        if (left.isEmpty()) {
+            return;
+        }
         for (RunSupervisor.RunHandle run : left.values()) {
             try {
                 run.thread().join(properties.killGrace().plusSeconds(15).toMillis());
@@ -706,19 +708,9 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
                 Thread.currentThread().interrupt();
             }
         }
-        if (!left.isEmpty()) {
-            // leases that end now: the next owner takes over without waiting for them to expire
-            Instant now = clock.instant();
-            publisher.write(left.keySet().stream().map(v -> LedgerEntries.record(v.partition, entries.running(v, now, now))).toList());
-            log.info("handed over {} run(s) still going after {}", left.size(), properties.shutdownWait());
-        }
-        loop.shutdown();
-        try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        running = false;
+        Instant now = clock.instant();
+        publisher.write(left.keySet().stream().map(v -> LedgerEntries.record(v.partition, entries.running(v, now, now))).toList());
+        log.info("handed over {} run(s) still going after {}", left.size(), properties.shutdownWait());
     }
 
     private <T> T call(java.util.concurrent.Callable<T> task) {

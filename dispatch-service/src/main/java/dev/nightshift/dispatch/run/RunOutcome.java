@@ -41,6 +41,15 @@ public final class RunOutcome {
         return b.setOutcome(Outcome.SUCCEEDED).setSummary(result.text()).build();
     }
 
+    /** A run lost with the instance that ran it (it died, or stopped and handed the run over). */
+    public static RunFinished lost(String instance, boolean cancelled) {
+        return RunFinished.newBuilder()
+                .setOutcome(cancelled ? Outcome.CANCELLED : Outcome.FAILED)
+                .setReason((cancelled ? "cancelled; " : "") + "the dispatcher running it (" + instance + ") stopped before the run ended")
+                .setDurationMillis(0)
+                .build();
+    }
+
     /** A run that never started its agent: refused, or its workspace or process could not be set up. */
     public static RunFinished notRun(String reason) {
         return RunFinished.newBuilder().setOutcome(Outcome.FAILED).setReason(reason).setDurationMillis(0).build();

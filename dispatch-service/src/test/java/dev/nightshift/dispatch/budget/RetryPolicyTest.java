@@ -20,6 +20,16 @@ class RetryPolicyTest {
     }
 
     @Test
+    void theNextAttemptComesAfterTheBackoffUntilTheAttemptsRunOut() {
+        Duration initial = Duration.ofSeconds(30);
+        assertThat(RetryPolicy.nextAttempt(Outcome.FAILED, true, 1, 3, initial)).hasValue(Duration.ofSeconds(30));
+        assertThat(RetryPolicy.nextAttempt(Outcome.TIMED_OUT, true, 2, 3, initial)).hasValue(Duration.ofSeconds(60));
+        assertThat(RetryPolicy.nextAttempt(Outcome.FAILED, true, 3, 3, initial)).as("the last attempt").isEmpty();
+        assertThat(RetryPolicy.nextAttempt(Outcome.SUCCEEDED, true, 1, 3, initial)).isEmpty();
+        assertThat(RetryPolicy.nextAttempt(Outcome.FAILED, false, 1, 3, initial)).as("refused").isEmpty();
+    }
+
+    @Test
     void backsOffExponentially() {
         Duration initial = Duration.ofSeconds(30);
         assertThat(RetryPolicy.backoff(initial, 1)).isEqualTo(Duration.ofSeconds(30));
