@@ -82,7 +82,6 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     private final Map<String, Version> versions = new HashMap<>();
     private final Map<String, ArrayDeque<Version>> byTask = new HashMap<>();
     private final ArrayDeque<Version> ready = new ArrayDeque<>();
-    private int starting;
     private Instant nextRenewal = Instant.EPOCH;
     private volatile boolean running;
     private volatile boolean stopping;
@@ -329,13 +328,13 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     // ------------------------------------------------------------------ runs
 
     private void startWhatFits() {
-        while (!ready.isEmpty() && !stopping && supervisor.inFlight() + starting < properties.maxRunsInFlight()) {
+        while (!ready.isEmpty() && !stopping && supervisor.inFlight() < properties.maxRunsInFlight()) {
             Version v = ready.poll();
             if (v.phase == Version.Phase.QUEUED && versions.get(v.key()) == v) {
                 begin(v);
             }
         }
-        valve.close(supervisor.inFlight() + starting >= properties.maxRunsInFlight());
+        valve.close(supervisor.inFlight() >= properties.maxRunsInFlight());
     }
 
     private void begin(Version v) {
@@ -349,30 +348,34 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             return;
         }
         v.phase = Version.Phase.STARTING;
-        starting++;
         Instant now = clock.instant();
         TaskLedgerEntry lease = entries.running(v, now.plus(properties.leaseTtl()), now);
         RunEvent started = events.of(RunStarted.newBuilder().setAdapter(v.body().getWorker().getAgent().getAdapter())
                 .setModel(v.body().getWorker().getAgent().getModel()).build());
+        // the run's thread prepares its workspace and sandbox now; its agent starts once the lease is on Kafka
+        CompletableFuture<Void> leaseWritten = new CompletableFuture<>();
+        v.run = supervisor.start(events, v.body(), leaseWritten, progress -> publisher.writeSoon(run(progress)),
+                attempt -> post(() -> runEnded(v, events, attempt)));
         publisher.write(List.of(LedgerEntries.record(v.partition, lease), run(started))).whenCompleteAsync((ok, failed) -> {
-            starting--;
             if (failed != null) {
                 log.warn("{}: not started, its lease was not written: {}", v, failed.getMessage());
-                forget(v);
+                v.abandoned = "its lease was not written";
+                leaseWritten.completeExceptionally(failed);
                 return;
             }
             ledger.apply(v.partition, lease);
             v.leaseConfirmedUntil = lease.getLeaseUntil();
-            v.phase = Version.Phase.RUNNING;
+            if (v.phase == Version.Phase.STARTING) {
+                v.phase = Version.Phase.RUNNING;
+            }
             if (v.attempt == 1) {
                 metrics.queued(v.receivedNanos);
             }
-            v.run = supervisor.start(events, v.body(), progress -> publisher.write(List.of(run(progress))),
-                    attempt -> post(() -> runEnded(v, events, attempt)));
-            if (v.cancelRequested) {
-                v.run.stop(v.cancelReason == null ? "cancelled" : v.cancelReason);
-            }
+            leaseWritten.complete(null);
         }, this::post);
+        if (v.cancelRequested) {
+            v.run.stop(v.cancelReason == null ? "cancelled" : v.cancelReason);
+        }
     }
 
     private void runEnded(Version v, RunEvents events, AttemptRunner.Attempt attempt) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -20,12 +21,14 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * were handed in. What is waiting when a batch starts goes in one transaction, so a run's outcome and its
  * ledger entry are on Kafka together or not at all, and a lease renewal can never land after the entry
  * that ended the run. A batch Kafka refuses is retried with backoff until it is written: an outcome is
- * published again, never produced again by running the agent again.
+ * published again, never produced again by running the agent again. Progress lines ride along with the
+ * next batch (or go on their own after a short wait): they do not cost a transaction each.
  */
 public class Publisher implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Publisher.class);
     private static final int MAX_BATCH = 500;
+    private static final long PROGRESS_WAIT_MILLIS = 250;
 
     private record Pending(List<ProducerRecord<String, Object>> records, CompletableFuture<Void> written) {
     }
@@ -33,6 +36,7 @@ public class Publisher implements SmartLifecycle {
     private final KafkaTemplate<String, Object> transactional;
     private final Duration stopWait;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<ProducerRecord<String, Object>> progress = new ConcurrentLinkedQueue<>();
     private volatile boolean running;
     private volatile boolean stopping;
     private Thread thread;
@@ -54,6 +58,16 @@ public class Publisher implements SmartLifecycle {
         return p.written();
     }
 
+    /**
+     * A record nobody waits for (a progress line): written with the next batch, in the order handed in,
+     * and before anything handed in after it.
+     */
+    public void writeSoon(ProducerRecord<String, Object> record) {
+        if (running) {
+            progress.add(record);
+        }
+    }
+
     /** Completes once everything handed in so far is on Kafka. */
     public CompletableFuture<Void> flush() {
         return write(List.of());
@@ -61,17 +75,25 @@ public class Publisher implements SmartLifecycle {
 
     private void loop() {
         List<Pending> batch = new ArrayList<>();
-        while (running || !queue.isEmpty()) {
+        while (running || !queue.isEmpty() || !progress.isEmpty()) {
             try {
-                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
+                Pending first = queue.poll(progress.isEmpty() ? 100 : PROGRESS_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                if (first == null && progress.isEmpty()) {
                     if (stopping) {
                         break;
                     }
                     continue;
                 }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH);
+                // progress first: whatever was handed in after a progress line is in this batch or a later one
+                List<ProducerRecord<String, Object>> lines = new ArrayList<>();
+                for (ProducerRecord<String, Object> line; (line = progress.poll()) != null; ) {
+                    lines.add(line);
+                }
+                batch.add(new Pending(lines, new CompletableFuture<>()));
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_BATCH);
+                }
                 writeUntilDone(batch);
                 batch.forEach(p -> p.written().complete(null));
             } catch (InterruptedException e) {

@@ -67,12 +67,15 @@ public class AttemptRunner {
     /**
      * Blocks until the agent's processes are gone. Run it on a thread that lives as long as the run.
      *
+     * @param go       the agent starts once it completes (its sandbox is set up meanwhile), never if it fails
      * @param stop     completing it stops the agent (TERM, then KILL after the grace); the outcome is CANCELLED
      * @param progress each distinct tool-use line, as a run event
      */
-    public Attempt run(RunEvents events, TaskRequested request, CompletableFuture<String> stop, Consumer<RunEvent> progress) {
+    public Attempt run(RunEvents events, TaskRequested request, CompletableFuture<?> go, CompletableFuture<String> stop,
+            Consumer<RunEvent> progress) {
         WorkerSpec worker = request.getWorker();
         Optional<Path> binary = agentBinary(worker.getAgent().getAdapter());
+        // the workspace is made while the lease is being written; nothing of the agent runs before it is
         if (binary.isEmpty()) {
             return new Attempt(RunOutcome.notRun(missingAgent(worker.getAgent().getAdapter())), false);
         }
@@ -87,7 +90,7 @@ public class AttemptRunner {
         try {
             log.info("run {} of {} started: worker {}, attempt {}, workspace {}", events.runId(), events.taskKey(), worker.getName(),
                     events.attempt(), workspace);
-            return runAgent(events, binary.get(), request, workspace, stop, progress)
+            return runAgent(events, binary.get(), request, workspace, go, stop, progress)
                     .map(f -> new Attempt(f, true))
                     .orElseGet(() -> new Attempt(RunOutcome.notRun("the agent could not be started"), false));
         } finally {
@@ -103,7 +106,7 @@ public class AttemptRunner {
 
     /** Empty when the agent's process could not be started at all. */
     private Optional<RunFinished> runAgent(RunEvents events, Path binary, TaskRequested request, Path workspace,
-            CompletableFuture<String> stop, Consumer<RunEvent> progress) {
+            CompletableFuture<?> go, CompletableFuture<String> stop, Consumer<RunEvent> progress) {
         WorkerSpec worker = request.getWorker();
         AgentAdapter adapter = adapters.get(worker.getAgent().getAdapter());
         Duration wallTime = Duration.ofMillis(worker.getBudget().getWallTimeMillis());
@@ -116,7 +119,7 @@ public class AttemptRunner {
         AtomicInteger sequence = new AtomicInteger();
         AgentProcess.Exit exit;
         try {
-            exit = process.run(sandbox.launch(command, workspace, environment(workspace)), wallTime, properties.killGrace(),
+            exit = process.run(sandbox.launch(command, workspace, environment(workspace)).gated(), wallTime, properties.killGrace(),
                     line -> parser.parse(line).ifPresent(signal -> {
                         switch (signal) {
                             case AgentSignal.Progress p when posted.add(p.line()) -> progress.accept(events.of(
@@ -124,7 +127,7 @@ public class AttemptRunner {
                             case AgentSignal.Progress p -> { } // each distinct line once
                             case AgentSignal.Result r -> result.set(r);
                         }
-                    }), stop);
+                    }), stop, go);
         } catch (IOException e) {
             log.error("run {}: the agent could not be run: {}", events.runId(), e.getMessage());
             return Optional.empty();

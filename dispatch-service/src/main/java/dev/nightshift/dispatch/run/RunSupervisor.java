@@ -34,14 +34,18 @@ public class RunSupervisor {
         }
     }
 
-    /** Starts the attempt on its own thread; {@code onEnd} is called on that thread once its processes are gone. */
-    public RunHandle start(RunEvents events, TaskRequested request, Consumer<RunEvent> progress, Consumer<AttemptRunner.Attempt> onEnd) {
+    /**
+     * Starts the attempt on its own thread; its agent waits for {@code go}. {@code onEnd} is called on that
+     * thread once its processes are gone.
+     */
+    public RunHandle start(RunEvents events, TaskRequested request, CompletableFuture<?> go, Consumer<RunEvent> progress,
+            Consumer<AttemptRunner.Attempt> onEnd) {
         CompletableFuture<String> stop = new CompletableFuture<>();
         inFlight.incrementAndGet();
         Thread thread = Thread.ofPlatform().name("run-" + events.runId()).start(() -> {
             AttemptRunner.Attempt attempt;
             try {
-                attempt = runner.run(events, request, stop, progress);
+                attempt = runner.run(events, request, go, stop, progress);
             } catch (RuntimeException e) {
                 log.error("run {} of {} broke: {}", events.runId(), events.taskKey(), e.getMessage(), e);
                 attempt = new AttemptRunner.Attempt(RunOutcome.notRun("dispatch failed running the agent: " + e.getMessage()), false);

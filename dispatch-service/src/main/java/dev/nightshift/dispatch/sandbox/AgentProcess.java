@@ -54,7 +54,7 @@ public final class AgentProcess {
 
     /** Runs to the end or the wall time; nothing can stop it early. */
     public Exit run(Launch launch, Duration wallTime, Duration killGrace, Consumer<String> onLine) throws IOException {
-        return run(launch, wallTime, killGrace, onLine, new CompletableFuture<>());
+        return run(launch, wallTime, killGrace, onLine, new CompletableFuture<>(), null);
     }
 
     /**
@@ -64,16 +64,20 @@ public final class AgentProcess {
      * makes a dispatcher killed outright leave no agent behind.
      *
      * @param stop completing it (with the reason) stops the agent: TERM to the agent itself, KILL after the grace
+     * @param go   null for a launch that is not {@link Launch#gated}; else the agent starts when it completes, and
+     *             never if it fails (or {@code stop} comes first); the wall time counts from then
      */
-    public Exit run(Launch launch, Duration wallTime, Duration killGrace, Consumer<String> onLine, CompletableFuture<String> stop)
-            throws IOException {
+    public Exit run(Launch launch, Duration wallTime, Duration killGrace, Consumer<String> onLine, CompletableFuture<String> stop,
+            CompletableFuture<?> go) throws IOException {
         List<String> argv = new ArrayList<>();
         argv.add(setsid.toString());
         argv.addAll(launch.argv());
         ProcessBuilder builder = new ProcessBuilder(argv).directory(launch.directory().toFile());
         builder.environment().clear();
         builder.environment().putAll(launch.environment());
-        builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (go == null) {
+            builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        }
 
         long started = System.nanoTime();
         Process process = builder.start();
@@ -88,17 +92,23 @@ public final class AgentProcess {
                 }
             }
         }));
+        String refused = go == null ? null : openGate(process, go, stop);
+        if (go != null) {
+            started = System.nanoTime(); // the agent's own time starts at the gate
+        }
         boolean timedOut = false;
-        String stopped = null;
+        String stopped = refused;
         List<ProcessHandle> tree = List.of();
         try {
-            try {
-                CompletableFuture.anyOf(process.onExit(), stop).get(wallTime.toMillis(), TimeUnit.MILLISECONDS);
-                stopped = process.isAlive() ? stop.getNow("stopped") : null;
-            } catch (TimeoutException e) {
-                timedOut = true;
-            } catch (ExecutionException e) {
-                stopped = "stopped: " + e.getCause().getMessage();
+            if (refused == null) { // else the agent never started: its gate ends on its own
+                try {
+                    CompletableFuture.anyOf(process.onExit(), stop).get(wallTime.toMillis(), TimeUnit.MILLISECONDS);
+                    stopped = process.isAlive() ? stop.getNow("stopped") : null;
+                } catch (TimeoutException e) {
+                    timedOut = true;
+                } catch (ExecutionException e) {
+                    stopped = "stopped: " + e.getCause().getMessage();
+                }
             }
             if (timedOut || stopped != null) {
                 // taken before any signal: a sandbox's inner processes are in other groups and sessions
@@ -130,6 +140,29 @@ public final class AgentProcess {
         }
         boolean ended = !timedOut && stopped == null;
         return new Exit(ended ? code : null, timedOut, stopped, tail.strip(), Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /**
+     * Waits for {@code go} (or {@code stop}), then lets the gated agent start, or closes its stdin so it never does.
+     *
+     * @return null once the agent may run; else why it must not
+     */
+    private static String openGate(Process process, CompletableFuture<?> go, CompletableFuture<String> stop) {
+        String refused;
+        try {
+            CompletableFuture.anyOf(go, stop).join();
+            refused = go.isDone() && !go.isCompletedExceptionally() ? null : stop.getNow("not allowed to start");
+        } catch (RuntimeException e) {
+            refused = "not allowed to start: " + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
+        }
+        try (var stdin = process.getOutputStream()) {
+            if (refused == null) {
+                stdin.write("go\n".getBytes(StandardCharsets.US_ASCII));
+            }
+        } catch (IOException e) {
+            log.warn("agent gate of process {}: {}", process.pid(), e.getMessage());
+        }
+        return refused;
     }
 
     /**

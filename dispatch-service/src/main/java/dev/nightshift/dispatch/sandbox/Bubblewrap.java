@@ -75,9 +75,10 @@ public record Bubblewrap(Path bwrap, Path setpriv, int uid, boolean network, Lis
         argv.addAll(List.of("--bind", workspace.toString(), WORKSPACE, "--chdir", WORKSPACE, "--clearenv"));
         environment.forEach((k, v) -> argv.addAll(List.of("--setenv", k, v)));
         argv.add("--");
+        int agentAt = argv.size();
         argv.addAll(command);
         // bwrap gets the minimal environment it needs itself; the agent's is set by --setenv
-        return new Launch(argv, Map.of("PATH", "/usr/bin:/bin"), workspace, true);
+        return new Launch(argv, Map.of("PATH", "/usr/bin:/bin"), workspace, agentAt);
     }
 
     @Override

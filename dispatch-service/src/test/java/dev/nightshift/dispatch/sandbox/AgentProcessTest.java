@@ -83,13 +83,44 @@ class AgentProcessTest {
         CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(() -> stop.complete("cancelled in Todoist"));
         long start = System.nanoTime();
         AgentProcess.Exit exit = agents.run(sh("sleep " + marker + "5 & sleep " + marker + "6"), Duration.ofSeconds(30), Duration.ofSeconds(2),
-                l -> { }, stop);
+                l -> { }, stop, null);
 
         assertThat(exit.stopped()).isEqualTo("cancelled in Todoist");
         assertThat(exit.exitCode()).isNull();
         assertThat(exit.timedOut()).isFalse();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
         assertThat(survivors(marker)).isEmpty();
+    }
+
+    @Test
+    void aGatedAgentStartsOnlyOnceItIsLetThrough() throws Exception {
+        CompletableFuture<Void> go = new CompletableFuture<>();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> {
+            lines.add("go");
+            go.complete(null);
+        });
+        AgentProcess.Exit exit = agents.run(gated("echo started"), Duration.ofSeconds(10), Duration.ofSeconds(1), lines::add,
+                new CompletableFuture<>(), go);
+
+        assertThat(lines).containsExactly("go", "started");
+        assertThat(exit.exitCode()).isZero();
+        assertThat(exit.duration()).as("counted from the gate").isLessThan(Duration.ofMillis(500));
+    }
+
+    @Test
+    void aGatedAgentNeverStartsWhenItIsNotLetThrough() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        AgentProcess.Exit exit = agents.run(gated("touch ran; echo started"), Duration.ofSeconds(10), Duration.ofSeconds(1), lines::add,
+                new CompletableFuture<>(), CompletableFuture.failedFuture(new IllegalStateException("its lease was not written")));
+
+        assertThat(lines).isEmpty();
+        assertThat(exit.stopped()).contains("its lease was not written");
+        assertThat(workspace.resolve("ran")).doesNotExist();
+    }
+
+    private Launch gated(String script) {
+        return new Launch(List.of("/bin/sh", "-c", script), Map.of("PATH", "/usr/bin:/bin"), workspace).gated();
     }
 
     private Launch sh(String script) {

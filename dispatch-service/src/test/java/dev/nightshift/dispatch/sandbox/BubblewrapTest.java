@@ -103,7 +103,7 @@ class BubblewrapTest {
         CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> stop.complete("cancelled"));
         long start = System.nanoTime();
         AgentProcess.Exit exit = agents.run(sandbox.launch(List.of("/bin/bash", "-c", agent), workspace, Map.of("PATH", "/usr/bin:/bin")),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), lines::add, stop);
+                Duration.ofSeconds(30), Duration.ofSeconds(5), lines::add, stop, null);
 
         assertThat(exit.stopped()).isEqualTo("cancelled");
         assertThat(exit.timedOut()).isFalse();
