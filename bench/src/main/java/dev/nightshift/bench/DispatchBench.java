@@ -3,8 +3,6 @@ package dev.nightshift.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -32,6 +30,7 @@ import dev.nightshift.events.TrustedEvents;
 import dev.nightshift.events.WorkerSpec;
 import dev.nightshift.standalone.DispatchProcess;
 import dev.nightshift.standalone.SharedInfrastructure;
+import dev.nightshift.standalone.StandInAgent;
 import dev.nightshift.standalone.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -79,11 +78,7 @@ public final class DispatchBench {
                 throw e;
             }
         }
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "nightshift-bench-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Path agents = Files.createDirectory(dir.resolve("agents"));
-        Path agent = Files.copy(Path.of("target/test-classes/agents/claude"), agents.resolve("claude"), StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwxr-xr-x"));
+        StandInAgent standIn = StandInAgent.install("nightshift-bench-");
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -94,7 +89,7 @@ public final class DispatchBench {
         p.put("apicurio.registry.auto-register", "true");
         p.put("apicurio.registry.dereference-schema", "true");
         try (KafkaProducer<String, Object> producer = new KafkaProducer<>(p)) {
-            DispatchBench bench = new DispatchBench(dir, agent, producer);
+            DispatchBench bench = new DispatchBench(standIn.dir(), standIn.agent(), producer);
             bench.header();
             if (parts.contains("latency")) {
                 bench.latency();

@@ -10,8 +10,6 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -61,12 +59,9 @@ class DispatchClusterIT {
     @BeforeAll
     static void start() throws Exception {
         SharedInfrastructure infra = SharedInfrastructure.get();
-        // world-readable: the sandboxed agent runs as an unprivileged uid
-        dir = Files.createTempDirectory(Path.of("/tmp"), "nightshift-cluster-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Path agents = Files.createDirectory(dir.resolve("agents"));
-        agent = Files.copy(Path.of("target/test-classes/agents/claude"), agents.resolve("claude"), StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(agent, PosixFilePermissions.fromString("rwxr-xr-x"));
+        StandInAgent standIn = StandInAgent.install("nightshift-cluster-");
+        dir = standIn.dir();
+        agent = standIn.agent();
         todoist = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().http2PlainDisabled(true));
         todoist.start();
         todoist.stubFor(post("/api/v1/comments").willReturn(okJson("{\"id\":\"c\"}")));

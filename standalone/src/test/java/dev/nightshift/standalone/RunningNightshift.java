@@ -9,8 +9,6 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -72,12 +70,9 @@ public final class RunningNightshift {
         todoist.start();
         stubTodoist(todoist);
 
-        // world-readable places: the sandboxed agent runs as an unprivileged uid
-        Path open = Files.createTempDirectory(Path.of("/tmp"), "nightshift-it-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Path agents = Files.createDirectory(open.resolve("agents"));
-        Path claude = Files.copy(Path.of("target/test-classes/agents/claude"), agents.resolve("claude"), StandardCopyOption.REPLACE_EXISTING);
-        Files.setPosixFilePermissions(claude, PosixFilePermissions.fromString("rwxr-xr-x"));
+        StandInAgent standIn = StandInAgent.install("nightshift-it-");
+        Path open = standIn.dir();
+        Path claude = standIn.agent();
         Path workspaces = Files.createDirectory(open.resolve("workspaces"));
         Path catalogue = Files.writeString(open.resolve("workers.yml"), """
                 workers:
