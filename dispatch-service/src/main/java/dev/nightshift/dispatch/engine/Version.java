@@ -8,6 +8,8 @@ import java.util.concurrent.ScheduledFuture;
 import dev.nightshift.dispatch.run.RunSupervisor;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
+import dev.nightshift.events.Topics;
+import org.springframework.kafka.support.Acknowledgment;
 
 /** One task version as this dispatcher handles it. Touched only on the dispatcher's thread. */
 final class Version {
@@ -30,7 +32,7 @@ final class Version {
     }
 
     /** A record of nightshift.tasks held until the work it asked for has ended. */
-    record Held(int partition, long offset, org.springframework.kafka.support.Acknowledgment ack) {
+    record Held(int partition, long offset, Acknowledgment ack) {
     }
 
     final String taskKey;
@@ -77,7 +79,7 @@ final class Version {
     }
 
     static String key(String taskKey, String taskVersion) {
-        return dev.nightshift.events.Topics.ledgerKey(taskKey, taskVersion);
+        return Topics.ledgerKey(taskKey, taskVersion);
     }
 
     /** A run of it is going on here (starting, running or writing its outcome). */

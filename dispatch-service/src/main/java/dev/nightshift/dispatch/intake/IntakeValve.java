@@ -1,6 +1,6 @@
 package dev.nightshift.dispatch.intake;
 
-import java.util.Set;
+import java.util.Collection;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -53,7 +53,7 @@ public class IntakeValve {
         if (!closed || container == null) {
             return 0;
         }
-        Set<TopicPartition> assigned = Set.copyOf(container.getAssignedPartitions() == null ? Set.of() : container.getAssignedPartitions());
-        return assigned.size();
+        Collection<TopicPartition> assigned = container.getAssignedPartitions();
+        return assigned == null ? 0 : assigned.size();
     }
 }
