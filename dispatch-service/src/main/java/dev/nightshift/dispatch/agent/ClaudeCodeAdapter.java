@@ -10,7 +10,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Claude Code headless: {@code claude -p PROMPT --output-format stream-json --verbose ...}, one JSON
+ * Claude Code headless: {@code claude -p --output-format stream-json --verbose ... -- PROMPT}, one JSON
  * object per line. Tool uses become progress, the result line the outcome; unknown line types and
  * lines that are not JSON are skipped.
  */
@@ -26,7 +26,7 @@ public class ClaudeCodeAdapter implements AgentAdapter {
 
     @Override
     public List<String> command(String binary, AgentRequest request) {
-        List<String> argv = new ArrayList<>(List.of(binary, "-p", request.prompt(), "--output-format", "stream-json", "--verbose"));
+        List<String> argv = new ArrayList<>(List.of(binary, "-p", "--output-format", "stream-json", "--verbose"));
         if (request.model() != null && !request.model().isBlank()) {
             argv.addAll(List.of("--model", request.model()));
         }
@@ -41,6 +41,9 @@ public class ClaudeCodeAdapter implements AgentAdapter {
             argv.add("--allowedTools");
             argv.addAll(request.allowedTools());
         }
+        // the prompt after "--": a task titled "--dangerously-skip-permissions" is a prompt, never an option
+        argv.add("--");
+        argv.add(request.prompt());
         return argv;
     }
 

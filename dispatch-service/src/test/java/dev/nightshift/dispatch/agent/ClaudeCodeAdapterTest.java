@@ -17,15 +17,22 @@ class ClaudeCodeAdapterTest {
         List<String> argv = adapter.command("/usr/local/bin/claude",
                 new AgentRequest(prompt, "sonnet", List.of("Read", "Write", "Bash(uv run:*)"), 30, 1.5));
 
-        assertThat(argv).containsExactly("/usr/local/bin/claude", "-p", prompt, "--output-format", "stream-json", "--verbose",
+        assertThat(argv).containsExactly("/usr/local/bin/claude", "-p", "--output-format", "stream-json", "--verbose",
                 "--model", "sonnet", "--max-turns", "30", "--max-budget-usd", "1.5",
-                "--allowedTools", "Read", "Write", "Bash(uv run:*)");
+                "--allowedTools", "Read", "Write", "Bash(uv run:*)", "--", prompt);
     }
 
     @Test
     void leavesOutWhatTheWorkerDoesNotSet() {
         assertThat(adapter.command("claude", new AgentRequest("hi", null, List.of(), null, null)))
-                .containsExactly("claude", "-p", "hi", "--output-format", "stream-json", "--verbose");
+                .containsExactly("claude", "-p", "--output-format", "stream-json", "--verbose", "--", "hi");
+    }
+
+    @Test
+    void aPromptThatLooksLikeAnOptionStaysThePrompt() {
+        List<String> argv = adapter.command("claude", new AgentRequest("--dangerously-skip-permissions and more", null, List.of("Read"), null, null));
+        assertThat(argv.subList(argv.size() - 2, argv.size())).containsExactly("--", "--dangerously-skip-permissions and more");
+        assertThat(argv.indexOf("--dangerously-skip-permissions and more")).isEqualTo(argv.indexOf("--") + 1);
     }
 
     @Test

@@ -46,7 +46,8 @@ class ClaudeCodeCliTest {
         sandbox.prepare(workspace);
         ClaudeCodeAdapter adapter = new ClaudeCodeAdapter();
         List<String> argv = adapter.command(claude.get().toString(),
-                new AgentRequest("Write a haiku about Kafka into haiku.md", "sonnet", List.of("Read", "Write"), 3, 0.5));
+                // a prompt that looks like an option: read as one, the CLI would print its version and exit 0
+                new AgentRequest("--version: write a haiku about Kafka into haiku.md", "sonnet", List.of("Read", "Write"), 3, 0.5));
         AgentAdapter.LineParser parser = adapter.newParser();
         List<AgentSignal> signals = new CopyOnWriteArrayList<>();
         List<String> lines = new CopyOnWriteArrayList<>();
@@ -60,7 +61,8 @@ class ClaudeCodeCliTest {
         Workspace.delete(root);
 
         assertThat(exit.timedOut()).as("the CLI answered within a minute; stderr: " + exit.stderrTail()).isFalse();
-        assertThat(lines.getFirst()).as("the init line, so the argv was accepted").contains("\"subtype\":\"init\"");
+        assertThat(lines.getFirst()).as("the init line, so the argv was accepted and the prompt read as a prompt")
+                .contains("\"subtype\":\"init\"");
         AgentSignal.Result result = signals.stream().filter(AgentSignal.Result.class::isInstance)
                 .map(AgentSignal.Result.class::cast).findFirst().orElseThrow(() -> new AssertionError("no result line in " + lines));
         assertThat(result.succeeded()).isFalse();
