@@ -70,7 +70,6 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     private final LedgerReader reader;
     private final IntakeValve valve;
     private final DispatchMetrics metrics;
-    private final String instance;
     private final LedgerEntries entries;
     private final Clock clock = Clock.systemUTC();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
@@ -95,7 +94,6 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         this.reader = reader;
         this.valve = valve;
         this.metrics = metrics;
-        this.instance = instance;
         this.entries = new LedgerEntries(instance);
         reader.setListener(this);
     }
@@ -459,13 +457,19 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         if (o.cancelledAhead.merge(event.getTaskKey(), offset, Math::max) > offset) {
             return;
         }
-        for (Version v : List.copyOf(byTask.getOrDefault(event.getTaskKey(), new ArrayDeque<>()))) {
+        for (Version v : inHand(event.getTaskKey())) {
             if (v.partition == partition && v.firstOffset < offset && !v.cancelRequested
                     && (c.getTaskVersion() == null || c.getTaskVersion().equals(v.taskVersion))) {
                 log.info("{}: cancellation read ahead at offset {}", v, offset);
                 cancel(v, reason(c));
             }
         }
+    }
+
+    /** The versions of a task this instance holds, in arrival order (a copy: cancelling one may remove it). */
+    private List<Version> inHand(String taskKey) {
+        ArrayDeque<Version> queue = byTask.get(taskKey);
+        return queue == null ? List.of() : List.copyOf(queue);
     }
 
     private static String reason(TaskCancelled c) {
@@ -479,7 +483,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             o.cancelledAhead.remove(taskKey, held.offset());
         }
         List<CompletableFuture<?>> writes = new ArrayList<>();
-        for (Version v : List.copyOf(byTask.getOrDefault(taskKey, new ArrayDeque<>()))) {
+        for (Version v : inHand(taskKey)) {
             if (c.getTaskVersion() == null || c.getTaskVersion().equals(v.taskVersion)) {
                 writes.add(cancel(v, reason));
             }
@@ -487,9 +491,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         if (c.getTaskVersion() != null && writes.isEmpty()
                 && ledger.get(held.partition(), taskKey, c.getTaskVersion()).map(e -> !TaskLedger.isFinal(e.getState())).orElse(true)) {
             // a version not seen yet: it must never run
-            TaskLedgerEntry entry = TaskLedgerEntry.newBuilder().setTaskKey(taskKey).setTaskVersion(c.getTaskVersion())
-                    .setState(TaskState.CANCELLED).setAttempt(0).setMaxAttempts(0).setInstance(instance)
-                    .setCancelRequested(true).setUpdatedAt(clock.instant()).build();
+            TaskLedgerEntry entry = entries.cancelledUnseen(taskKey, c.getTaskVersion(), clock.instant());
             writes.add(publisher.write(List.of(LedgerEntries.record(held.partition(), entry))));
         }
         log.info("{}: cancelled ({}), {} version(s) affected", taskKey, reason, writes.size());

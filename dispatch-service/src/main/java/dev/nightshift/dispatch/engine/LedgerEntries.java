@@ -29,6 +29,12 @@ final class LedgerEntries {
         return base(v, stateOf(outcome), now).build();
     }
 
+    /** A version cancelled before any event of it arrived here: it must never run. */
+    TaskLedgerEntry cancelledUnseen(String taskKey, String taskVersion, Instant now) {
+        return TaskLedgerEntry.newBuilder().setTaskKey(taskKey).setTaskVersion(taskVersion).setState(TaskState.CANCELLED)
+                .setAttempt(0).setMaxAttempts(0).setInstance(instance).setCancelRequested(true).setUpdatedAt(now).build();
+    }
+
     /** A copy that asks whoever runs the version to stop. */
     static TaskLedgerEntry cancelRequested(TaskLedgerEntry known, Instant now) {
         return TaskLedgerEntry.newBuilder(known).setCancelRequested(true).setUpdatedAt(now).build();

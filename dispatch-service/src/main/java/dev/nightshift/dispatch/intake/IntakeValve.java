@@ -34,11 +34,11 @@ public class IntakeValve {
         if (full == closed) {
             return;
         }
-        closed = full;
         MessageListenerContainer container = registry.getListenerContainer("dispatch-tasks");
         if (container == null) {
-            return;
+            return; // not started yet: asked again when the next run starts or ends
         }
+        closed = full;
         if (full) {
             log.info("as many runs in flight as allowed (nightshift.dispatch.max-runs-in-flight): task partitions paused");
             container.pause();

@@ -85,16 +85,16 @@ public class Publisher implements SmartLifecycle {
                     continue;
                 }
                 // progress first: whatever was handed in after a progress line is in this batch or a later one
-                List<ProducerRecord<String, Object>> lines = new ArrayList<>();
+                List<ProducerRecord<String, Object>> records = new ArrayList<>();
                 for (ProducerRecord<String, Object> line; (line = progress.poll()) != null; ) {
-                    lines.add(line);
+                    records.add(line);
                 }
-                batch.add(new Pending(lines, new CompletableFuture<>()));
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch, MAX_BATCH);
                 }
-                writeUntilDone(batch);
+                batch.forEach(p -> records.addAll(p.records()));
+                writeUntilDone(records);
                 batch.forEach(p -> p.written().complete(null));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -111,8 +111,7 @@ public class Publisher implements SmartLifecycle {
     }
 
     /** One transaction per try; the same batch again after a failure, with backoff, until it is written or we stop. */
-    private void writeUntilDone(List<Pending> batch) throws InterruptedException {
-        List<ProducerRecord<String, Object>> records = batch.stream().flatMap(p -> p.records().stream()).toList();
+    private void writeUntilDone(List<ProducerRecord<String, Object>> records) throws InterruptedException {
         if (records.isEmpty()) {
             return;
         }
