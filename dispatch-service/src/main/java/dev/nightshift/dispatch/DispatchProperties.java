@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import dev.nightshift.dispatch.sandbox.RunLimits;
+
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -12,6 +14,7 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -56,26 +59,70 @@ public record DispatchProperties(
      * @param allowedTools tools an agent may be granted; "*" allows any
      * @param maxWallTime  the longest budget accepted for one attempt
      * @param maxAttempts  the most attempts accepted for one task
+     * @param networks     the network modes a worker may choose (none, allowlist, host)
+     * @param limits       the most a worker may ask for
      */
     public record Ceiling(
             @DefaultValue("claude") List<String> adapters,
             @DefaultValue({"Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "LS", "TodoWrite", "WebSearch", "WebFetch"}) List<String> allowedTools,
             @DefaultValue("1h") Duration maxWallTime,
-            @DefaultValue("3") @Min(1) int maxAttempts) {
+            @DefaultValue("3") @Min(1) int maxAttempts,
+            @DefaultValue({"none", "allowlist", "host"}) List<NetworkMode> networks,
+            @Valid @DefaultValue MaxLimits limits) {
+    }
+
+    public enum NetworkMode { NONE, ALLOWLIST, HOST }
+
+    /** What a run gets unless its worker asks for other limits: see {@link RunLimits}. */
+    public record DefaultLimits(
+            @DefaultValue("4GB") DataSize memory,
+            @DefaultValue("512") @Min(16) int processes,
+            @DefaultValue("30m") Duration cpuTime,
+            @DefaultValue("1GB") DataSize fileSize,
+            @DefaultValue("4096") @Min(64) int openFiles,
+            @DefaultValue("2GB") DataSize workspace,
+            @DefaultValue("1GB") DataSize tmp) {
+
+        public RunLimits toRunLimits() {
+            return new RunLimits(memory, processes, cpuTime, fileSize, openFiles, workspace, tmp);
+        }
+    }
+
+    /** The most a worker may ask for: see {@link RunLimits}. */
+    public record MaxLimits(
+            @DefaultValue("8GB") DataSize memory,
+            @DefaultValue("2048") int processes,
+            @DefaultValue("2h") Duration cpuTime,
+            @DefaultValue("8GB") DataSize fileSize,
+            @DefaultValue("65536") int openFiles,
+            @DefaultValue("8GB") DataSize workspace,
+            @DefaultValue("4GB") DataSize tmp) {
+
+        public RunLimits toRunLimits() {
+            return new RunLimits(memory, processes, cpuTime, fileSize, openFiles, workspace, tmp);
+        }
     }
 
     /**
-     * @param kind          bubblewrap (the default) or none (a plain subprocess: development only)
-     * @param network       whether agents reach the network (they need it for their model)
+     * @param kind          bubblewrap (the default) or none (a plain subprocess, no isolation: only when chosen explicitly)
+     * @param network       the network of workers that name none: allowlist (the default), none, or host
+     * @param allowHosts    names every allowlist run may reach besides its worker's own (the model APIs)
+     * @param pinnedHosts   names the egress proxy resolves to these addresses instead of asking DNS (an internal
+     *                      gateway); private addresses are allowed for these only
+     * @param limits        what a run gets unless its worker asks for other limits
      * @param runAsUid      the uid agents run as when dispatch itself runs as root
      * @param readOnlyPaths host paths visible read-only inside the sandbox
      * @param passEnv       names of dispatch's environment variables handed to agents (e.g. the model's API key)
      */
     public record Sandbox(
             @DefaultValue("bubblewrap") Kind kind,
-            @DefaultValue("true") boolean network,
+            @DefaultValue("allowlist") NetworkMode network,
+            @DefaultValue({"api.anthropic.com", "api.openai.com"}) List<String> allowHosts,
+            @DefaultValue({}) Map<String, String> pinnedHosts,
+            @Valid @DefaultValue DefaultLimits limits,
             @DefaultValue("65534") int runAsUid,
-            @DefaultValue({"/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"}) List<String> readOnlyPaths,
+            @DefaultValue({"/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates",
+                    "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts", "/etc/localtime"}) List<String> readOnlyPaths,
             @DefaultValue({}) List<String> passEnv) {
 
         public enum Kind { BUBBLEWRAP, NONE }

@@ -50,7 +50,7 @@ public final class DispatchProcess implements AutoCloseable {
         all.put("nightshift.dispatch.retry-backoff", "500ms");
         all.put("nightshift.dispatch.shutdown-wait", "5s");
         all.put("nightshift.dispatch.sandbox.kind", SharedInfrastructure.sandboxKind());
-        all.put("nightshift.dispatch.sandbox.network", false);
+        all.put("nightshift.dispatch.sandbox.network", "none");
         all.put("logging.include-application-name", false);
         all.putAll(settings); // a test's own settings win (a repeated argument would be joined, not replaced)
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -139,7 +139,7 @@ public final class RunningNightshift {
         settings.put("nightshift.dispatch.kill-grace", "2s");
         settings.put("nightshift.dispatch.retry-backoff", "200ms");
         settings.put("nightshift.dispatch.sandbox.kind", SharedInfrastructure.sandboxKind());
-        settings.put("nightshift.dispatch.sandbox.network", false);
+        settings.put("nightshift.dispatch.sandbox.network", "none");
         settings.put("nightshift.dispatch.lease-ttl", "6s");
         settings.put("logging.include-application-name", false);
         return new RunningNightshift(todoist, Services.start(settings, 0, 0, 0), workspaces, catalogue);

@@ -21,9 +21,11 @@ import dev.nightshift.dispatch.agent.AgentAdapter;
 import dev.nightshift.dispatch.agent.AgentRequest;
 import dev.nightshift.dispatch.agent.AgentSignal;
 import dev.nightshift.dispatch.budget.Ceiling;
+import dev.nightshift.dispatch.budget.Confinements;
 import dev.nightshift.dispatch.sandbox.AgentProcess;
 import dev.nightshift.dispatch.sandbox.Executables;
 import dev.nightshift.dispatch.sandbox.Sandbox;
+import dev.nightshift.dispatch.sandbox.SandboxRun;
 import dev.nightshift.dispatch.sandbox.Workspace;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
@@ -45,6 +47,7 @@ public class AttemptRunner {
     private final Sandbox sandbox;
     private final AgentProcess process;
     private final Ceiling ceiling;
+    private final Confinements confinements;
 
     public AttemptRunner(DispatchProperties properties, List<AgentAdapter> adapters, Sandbox sandbox, AgentProcess process) {
         this.properties = properties;
@@ -52,6 +55,7 @@ public class AttemptRunner {
         this.sandbox = sandbox;
         this.process = process;
         this.ceiling = new Ceiling(properties.ceiling());
+        this.confinements = new Confinements(properties.sandbox(), properties.ceiling());
     }
 
     /** How an attempt ended, and whether its agent ran at all (a run that never started is not retried). */
@@ -61,7 +65,8 @@ public class AttemptRunner {
     /** Why this worker may not run here (dispatch's ceiling, a missing agent), or empty when it may. */
     public Optional<String> refusal(WorkerSpec worker) {
         String adapter = worker.getAgent().getAdapter();
-        return ceiling.refusal(worker).or(() -> agentBinary(adapter).isPresent() ? Optional.empty() : Optional.of(missingAgent(adapter)));
+        return ceiling.refusal(worker).or(() -> confinements.refusal(worker))
+                .or(() -> agentBinary(adapter).isPresent() ? Optional.empty() : Optional.of(missingAgent(adapter)));
     }
 
     /**
@@ -79,33 +84,23 @@ public class AttemptRunner {
         if (binary.isEmpty()) {
             return new Attempt(RunOutcome.notRun(missingAgent(worker.getAgent().getAdapter())), false);
         }
-        Path workspace;
+        SandboxRun sandboxRun;
         try {
             Path template = Workspace.template(properties.workdirsRoot(), worker.getAgent().getWorkdir());
-            workspace = Workspace.create(properties.workspacesRoot(), events.runId(), template);
-            sandbox.prepare(workspace);
+            sandboxRun = sandbox.open(events.runId(), template, confinements.of(worker));
         } catch (IllegalArgumentException | IOException e) {
-            return new Attempt(RunOutcome.notRun("workspace could not be prepared: " + e.getMessage()), false);
+            return new Attempt(RunOutcome.notRun("the sandbox could not be prepared: " + e.getMessage()), false);
         }
-        try {
-            log.info("run {} of {} started: worker {}, attempt {}, workspace {}", events.runId(), events.taskKey(), worker.getName(),
-                    events.attempt(), workspace);
-            return runAgent(events, binary.get(), request, workspace, go, stop, progress)
+        try (sandboxRun) {
+            log.info("run {} of {} started: worker {}, attempt {}", events.runId(), events.taskKey(), worker.getName(), events.attempt());
+            return runAgent(events, binary.get(), request, sandboxRun, go, stop, progress)
                     .map(f -> new Attempt(f, true))
                     .orElseGet(() -> new Attempt(RunOutcome.notRun("the agent could not be started"), false));
-        } finally {
-            if (!properties.keepWorkspaces()) {
-                try {
-                    Workspace.delete(workspace);
-                } catch (IOException e) {
-                    log.warn("workspace {} not deleted: {}", workspace, e.getMessage());
-                }
-            }
         }
     }
 
     /** Empty when the agent's process could not be started at all. */
-    private Optional<RunFinished> runAgent(RunEvents events, Path binary, TaskRequested request, Path workspace,
+    private Optional<RunFinished> runAgent(RunEvents events, Path binary, TaskRequested request, SandboxRun sandboxRun,
             CompletableFuture<?> go, CompletableFuture<String> stop, Consumer<RunEvent> progress) {
         WorkerSpec worker = request.getWorker();
         AgentAdapter adapter = adapters.get(worker.getAgent().getAdapter());
@@ -119,7 +114,7 @@ public class AttemptRunner {
         AtomicInteger sequence = new AtomicInteger();
         AgentProcess.Exit exit;
         try {
-            exit = process.run(sandbox.launch(command, workspace, environment(workspace)).gated(), wallTime, properties.killGrace(),
+            exit = process.run(sandboxRun.launch(command, environment(sandboxRun.home())).gated(), wallTime, properties.killGrace(),
                     line -> parser.parse(line).ifPresent(signal -> {
                         switch (signal) {
                             case AgentSignal.Progress p when posted.add(p.line()) -> progress.accept(events.of(
@@ -153,10 +148,10 @@ public class AttemptRunner {
         return "agent binary '" + agent.binary() + "' not found (nightshift.dispatch.agents." + adapterName + ".binary)";
     }
 
-    private Map<String, String> environment(Path workspace) {
+    private Map<String, String> environment(String home) {
         Map<String, String> env = new HashMap<>();
         env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        env.put("HOME", sandbox.workspaceInside(workspace));
+        env.put("HOME", home);
         env.put("LANG", "C.UTF-8");
         env.put("TMPDIR", "/tmp");
         for (String name : properties.sandbox().passEnv()) {

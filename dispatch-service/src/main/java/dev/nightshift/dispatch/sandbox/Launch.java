@@ -6,31 +6,43 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * How to start one agent process: the full argv, its environment, its working directory.
+ * How to start one agent process.
  *
- * @param agentAt where the agent's own argv starts in {@code argv}: 0 when the agent is started directly,
- *                later when a launcher (a sandbox) comes first
+ * @param launcher    what runs first and ends up running the agent (a sandbox); empty when the agent is started directly
+ * @param prelude     shell commands run just before the agent, where the agent runs (inside the sandbox); may be empty
+ * @param waitsForGo  the agent waits for one line on stdin before it starts; see {@link AgentProcess#run}'s {@code go}
+ * @param agent       the agent's own argv, binary first
+ * @param environment the environment of the first process
+ * @param directory   the first process's working directory
  */
-public record Launch(List<String> argv, Map<String, String> environment, Path directory, int agentAt) {
+public record Launch(List<String> launcher, String prelude, boolean waitsForGo, List<String> agent, Map<String, String> environment,
+        Path directory) {
 
     /** The agent itself, started directly. */
-    public Launch(List<String> argv, Map<String, String> environment, Path directory) {
-        this(argv, environment, directory, 0);
+    public Launch(List<String> agent, Map<String, String> environment, Path directory) {
+        this(List.of(), "", false, agent, environment, directory);
     }
 
     /** The process started is a launcher around the agent, not the agent itself. */
     public boolean wrapped() {
-        return agentAt > 0;
+        return !launcher.isEmpty();
     }
 
     /**
-     * The same launch with the agent behind a gate: a shell that execs it only once a line arrives on its
-     * stdin. The launcher (the sandbox) is set up meanwhile; see {@link AgentProcess#run}'s {@code go}.
+     * The same launch with the agent behind a gate: it execs only once a line arrives on its stdin, so the
+     * launcher (the sandbox) is set up while the run's lease is still being written.
      */
     public Launch gated() {
-        List<String> gated = new ArrayList<>(argv.subList(0, agentAt));
-        gated.addAll(List.of("/bin/sh", "-c", "read -r go && exec \"$@\"", "nightshift-gate"));
-        gated.addAll(argv.subList(agentAt, argv.size()));
-        return new Launch(gated, environment, directory, agentAt);
+        return new Launch(launcher, prelude, true, agent, environment, directory);
+    }
+
+    /** The whole command line: launcher, one shell for the prelude and the gate when there are any, the agent. */
+    public List<String> argv() {
+        List<String> argv = new ArrayList<>(launcher);
+        if (waitsForGo || !prelude.isEmpty()) {
+            argv.addAll(List.of("/bin/sh", "-c", prelude + (waitsForGo ? "read -r go && " : "") + "exec \"$@\"", "nightshift-agent"));
+        }
+        argv.addAll(agent);
+        return argv;
     }
 }

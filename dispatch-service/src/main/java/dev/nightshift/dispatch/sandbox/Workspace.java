@@ -10,6 +10,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
+import org.slf4j.LoggerFactory;
+
 /** A run's fresh directory, seeded from the worker's working-directory template when it names one. */
 public final class Workspace {
 
@@ -56,6 +58,15 @@ public final class Workspace {
             for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);
             }
+        }
+    }
+
+    /** For clean-up after a run: a workspace that cannot be deleted is logged, not fatal. */
+    public static void deleteQuietly(Path dir) {
+        try {
+            delete(dir);
+        } catch (IOException e) {
+            LoggerFactory.getLogger(Workspace.class).warn("workspace {} not deleted: {}", dir, e.getMessage());
         }
     }
 

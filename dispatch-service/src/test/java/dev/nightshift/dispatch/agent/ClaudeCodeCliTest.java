@@ -12,12 +12,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.nightshift.dispatch.DispatchProperties;
+import dev.nightshift.dispatch.egress.EgressProxy;
 import dev.nightshift.dispatch.sandbox.AgentProcess;
-import dev.nightshift.dispatch.sandbox.Bubblewrap;
+import dev.nightshift.dispatch.sandbox.Confinement;
 import dev.nightshift.dispatch.sandbox.Executables;
-import dev.nightshift.dispatch.sandbox.Sandbox;
-import dev.nightshift.dispatch.sandbox.Unsandboxed;
+import dev.nightshift.dispatch.sandbox.Network;
+import dev.nightshift.dispatch.sandbox.SandboxRun;
+import dev.nightshift.dispatch.sandbox.Sandboxes;
 import dev.nightshift.dispatch.sandbox.Workspace;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -41,9 +45,7 @@ class ClaudeCodeCliTest {
 
         Path root = Files.createTempDirectory(Path.of("/tmp"), "ns-claude-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        Path workspace = Workspace.create(root, "run-1", null);
-        Sandbox sandbox = sandbox();
-        sandbox.prepare(workspace);
+        DispatchProperties properties = Sandboxes.properties(root, Map.of());
         ClaudeCodeAdapter adapter = new ClaudeCodeAdapter();
         List<String> argv = adapter.command(claude.get().toString(),
                 // a prompt that looks like an option: read as one, the CLI would print its version and exit 0
@@ -52,13 +54,20 @@ class ClaudeCodeCliTest {
         List<AgentSignal> signals = new CopyOnWriteArrayList<>();
         List<String> lines = new CopyOnWriteArrayList<>();
 
-        AgentProcess.Exit exit = AgentProcess.fromPath().run(
-                sandbox.launch(argv, workspace, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", sandbox.workspaceInside(workspace))),
-                Duration.ofSeconds(60), Duration.ofSeconds(2), line -> {
-                    lines.add(line);
-                    parser.parse(line).ifPresent(signals::add);
-                });
-        Workspace.delete(root);
+        AgentProcess.Exit exit;
+        // no network at all: nothing may leave this machine, and the CLI must say so in its own words
+        try (EgressProxy egress = new EgressProxy(Map.of(), Duration.ofSeconds(2), new SimpleMeterRegistry());
+                SandboxRun run = Sandboxes.bubblewrap(properties, egress).open("run-1", null,
+                        new Confinement(new Network.None(), properties.sandbox().limits().toRunLimits()))) {
+            exit = AgentProcess.fromPath().run(
+                    run.launch(argv, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin", "HOME", run.home())),
+                    Duration.ofSeconds(60), Duration.ofSeconds(2), line -> {
+                        lines.add(line);
+                        parser.parse(line).ifPresent(signals::add);
+                    });
+        } finally {
+            Workspace.delete(root);
+        }
 
         assertThat(exit.timedOut()).as("the CLI answered within a minute; stderr: " + exit.stderrTail()).isFalse();
         assertThat(lines.getFirst()).as("the init line, so the argv was accepted and the prompt read as a prompt")
@@ -68,11 +77,5 @@ class ClaudeCodeCliTest {
         assertThat(result.succeeded()).isFalse();
         assertThat(result.text()).isNotBlank();
         assertThat(exit.exitCode()).isNotZero();
-    }
-
-    private static Sandbox sandbox() throws Exception {
-        return Bubblewrap.forThisProcess(65534, false,
-                        List.of(Path.of("/usr"), Path.of("/bin"), Path.of("/lib"), Path.of("/lib64"), Path.of("/etc")))
-                .<Sandbox>map(b -> b).orElseGet(Unsandboxed::new);
     }
 }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 class CeilingTest {
 
-    private final Ceiling ceiling = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("Read", "Write"), Duration.ofHours(1), 3));
+    private final Ceiling ceiling = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("Read", "Write"), Duration.ofHours(1), 3,
+            List.of(DispatchProperties.NetworkMode.values()), null));
 
     @Test
     void allowsWhatIsWithinTheLimits() {
@@ -41,7 +42,8 @@ class CeilingTest {
 
     @Test
     void aWildcardAllowsAnyTool() {
-        Ceiling open = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("*"), Duration.ofHours(1), 3));
+        Ceiling open = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("*"), Duration.ofHours(1), 3,
+            List.of(DispatchProperties.NetworkMode.values()), null));
         assertThat(open.refusal(worker("claude", List.of("Bash(anything:*)"), Duration.ofMinutes(1)))).isEmpty();
     }
 

@@ -1,7 +1,6 @@
 package dev.nightshift.dispatch.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,82 +13,113 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import dev.nightshift.dispatch.DispatchProperties;
+import dev.nightshift.dispatch.egress.EgressProxy;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.springframework.util.unit.DataSize;
 
-/**
- * The real bubblewrap. Skipped where bwrap is not installed, unless NIGHTSHIFT_REQUIRE_SANDBOX=1
- * (CI sets it), which turns a missing sandbox into a failure instead of a silent skip.
- */
+/** The real bubblewrap with dispatch's default settings: what an agent sees and keeps of the host. */
 @Timeout(60)
 class BubblewrapTest {
 
+    private static final Map<String, String> ENV = Map.of("PATH", "/usr/bin:/bin", "HOME", Bubblewrap.WORKSPACE);
+
     private final AgentProcess agents = AgentProcess.fromPath();
-    private Bubblewrap sandbox;
     private Path root;
-    private Path workspace;
+    private EgressProxy egress;
+    private DispatchProperties properties;
+    private Bubblewrap sandbox;
 
     @BeforeEach
     void setUp() throws IOException {
-        boolean required = "1".equals(System.getenv("NIGHTSHIFT_REQUIRE_SANDBOX"));
-        boolean present = Executables.find("bwrap").isPresent();
-        if (required) {
-            assertThat(present).as("bwrap is required (NIGHTSHIFT_REQUIRE_SANDBOX=1) but not on PATH").isTrue();
-        }
-        assumeTrue(present, "bwrap not installed");
-        sandbox = Bubblewrap.forThisProcess(65534, false,
-                List.of(Path.of("/usr"), Path.of("/bin"), Path.of("/lib"), Path.of("/lib64"), Path.of("/etc"))).orElseThrow();
-        // like the workspaces root: traversable by the sandbox's uid
-        this.root = Files.createTempDirectory(Path.of("/tmp"), "ns-bwrap-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        workspace = Workspace.create(this.root, "run-1", null);
-        sandbox.prepare(workspace);
+        root = Files.createTempDirectory(Path.of("/tmp"), "ns-bwrap-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        egress = new EgressProxy(Map.of(), Duration.ofSeconds(2), new SimpleMeterRegistry());
+        properties = Sandboxes.properties(root, Map.of());
+        sandbox = Sandboxes.bubblewrap(properties, egress);
     }
 
     @AfterEach
     void tearDown() throws IOException {
-        if (root != null) {
-            Workspace.delete(root);
-        }
+        egress.close();
+        Workspace.delete(root);
+    }
+
+    private Confinement confinement() {
+        return new Confinement(new Network.None(), properties.sandbox().limits().toRunLimits());
     }
 
     @Test
     void theAgentSeesItsWorkspaceAndNotTheHost() throws Exception {
         Path secret = Files.writeString(root.resolve("secret.txt"), "do not read");
-        List<String> out = run("""
+        List<String> out = run(null, confinement(), """
                 pwd
-                echo hello > note.txt && echo wrote
+                echo hello > note.txt && cat note.txt
                 id -u
                 test -e %s && echo host-visible || echo host-hidden
                 touch /usr/evil 2>/dev/null && echo usr-writable || echo usr-readonly
                 env | sort | tr '\\n' ' '; echo
-                """.formatted(secret), Map.of("PATH", "/usr/bin:/bin", "HOME", "/workspace"));
+                """.formatted(secret));
 
         assertThat(out.get(0)).isEqualTo("/workspace");
-        assertThat(out.get(1)).isEqualTo("wrote");
-        assertThat(Files.readString(workspace.resolve("note.txt"))).isEqualTo("hello\n");
+        assertThat(out.get(1)).isEqualTo("hello");
         if (sandbox.setpriv() != null) {
             assertThat(out.get(2)).isEqualTo("65534");
         }
         assertThat(out.get(3)).isEqualTo("host-hidden");
         assertThat(out.get(4)).isEqualTo("usr-readonly");
         assertThat(out.get(5).strip().split(" ")).containsExactlyInAnyOrder("HOME=/workspace", "PATH=/usr/bin:/bin", "PWD=/workspace");
+        try (var left = Files.list(root)) {
+            assertThat(left).as("the workspace lived in the sandbox only").containsExactly(secret);
+        }
+    }
+
+    @Test
+    void theWorkersTemplateIsCopiedIntoTheWorkspace() throws Exception {
+        Path template = Files.createDirectories(root.resolve("templates/writer/skills"));
+        Files.writeString(template.resolve("guide.md"), "be brief\n");
+        Files.writeString(template.getParent().resolve("CLAUDE.md"), "house rules\n");
+
+        List<String> out = run(template.getParent(), confinement(), "cat CLAUDE.md skills/guide.md; echo more >> CLAUDE.md && echo writable");
+
+        assertThat(out).containsExactly("house rules", "be brief", "writable");
+        assertThat(template.getParent().resolve("CLAUDE.md")).hasContent("house rules\n");
+    }
+
+    @Test
+    void limitsAndPrivilegesAreSetInsideTheSandbox() throws Exception {
+        RunLimits limits = new RunLimits(DataSize.ofMegabytes(256), 64, Duration.ofSeconds(90), DataSize.ofMegabytes(8), 128,
+                DataSize.ofMegabytes(16), DataSize.ofMegabytes(4));
+        List<String> out = run(null, new Confinement(new Network.None(), limits), """
+                ulimit -t; ulimit -f; ulimit -n
+                df -k /workspace /tmp | tail -n 2 | awk '{print $2}'
+                grep CapEff /proc/self/status | awk '{print $2}'
+                unshare -U true 2>/dev/null && echo userns-allowed || echo userns-refused
+                """);
+
+        assertThat(out.subList(0, 3)).containsExactly("90", Long.toString(8 * 1024 * 1024 / 512), "128");
+        assertThat(out.subList(3, 5)).containsExactly("16384", "4096");
+        assertThat(out.get(5)).isEqualTo("0000000000000000");
+        assertThat(out.get(6)).isEqualTo("userns-refused");
     }
 
     @Test
     void withoutNetworkOnlyLoopbackExists() throws Exception {
-        List<String> out = run("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '", Map.of("PATH", "/usr/bin:/bin"));
+        List<String> out = run(null, confinement(), "cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '");
         assertThat(out).containsExactly("lo");
     }
 
     @Test
     void aTimedOutAgentLeavesNoProcessInsideTheSandbox() throws Exception {
         String marker = "8" + System.nanoTime() % 1_000_000_000L;
-        AgentProcess.Exit exit = agents.run(sandbox.launch(List.of("/bin/sh", "-c", "sleep " + marker + " & sleep " + marker + "1"),
-                workspace, Map.of("PATH", "/usr/bin:/bin")), Duration.ofMillis(500), Duration.ofSeconds(2), l -> { });
-
-        assertThat(exit.timedOut()).isTrue();
+        try (SandboxRun run = sandbox.open("run-timeout", null, confinement())) {
+            AgentProcess.Exit exit = agents.run(run.launch(List.of("/bin/sh", "-c", "sleep " + marker + " & sleep " + marker + "1"), ENV),
+                    Duration.ofMillis(500), Duration.ofSeconds(2), l -> { });
+            assertThat(exit.timedOut()).isTrue();
+        }
         assertThat(AgentProcessTest.survivors(marker)).isEmpty();
     }
 
@@ -99,25 +129,29 @@ class BubblewrapTest {
         CompletableFuture<String> stop = new CompletableFuture<>();
         List<String> lines = new CopyOnWriteArrayList<>();
         // the agent saves its work on TERM; TERM to bwrap instead would KILL everything inside at once
-        String agent = "trap 'echo saved > /workspace/on-term.txt; exit 0' TERM; echo ready; sleep " + marker + " & wait";
+        String agent = "trap 'echo saved; exit 0' TERM; echo ready; sleep " + marker + " & wait";
         CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> stop.complete("cancelled"));
         long start = System.nanoTime();
-        AgentProcess.Exit exit = agents.run(sandbox.launch(List.of("/bin/bash", "-c", agent), workspace, Map.of("PATH", "/usr/bin:/bin")),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), lines::add, stop, null);
+        AgentProcess.Exit exit;
+        try (SandboxRun run = sandbox.open("run-stop", null, confinement())) {
+            exit = agents.run(run.launch(List.of("/bin/bash", "-c", agent), ENV), Duration.ofSeconds(30), Duration.ofSeconds(5),
+                    lines::add, stop, null);
+        }
 
         assertThat(exit.stopped()).isEqualTo("cancelled");
         assertThat(exit.timedOut()).isFalse();
-        assertThat(lines).contains("ready");
-        assertThat(workspace.resolve("on-term.txt")).hasContent("saved");
+        assertThat(lines).containsExactly("ready", "saved");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
         assertThat(AgentProcessTest.survivors(marker)).isEmpty();
     }
 
-    private List<String> run(String script, Map<String, String> env) throws IOException {
+    private List<String> run(Path template, Confinement confinement, String script) throws IOException {
         List<String> lines = new CopyOnWriteArrayList<>();
-        AgentProcess.Exit exit = agents.run(sandbox.launch(List.of("/bin/sh", "-c", script), workspace, env),
-                Duration.ofSeconds(20), Duration.ofSeconds(1), lines::add);
-        assertThat(exit.exitCode()).as("sandboxed script failed: " + exit.stderrTail()).isZero();
+        try (SandboxRun run = sandbox.open("run-1", template, confinement)) {
+            AgentProcess.Exit exit = agents.run(run.launch(List.of("/bin/sh", "-c", script), ENV), Duration.ofSeconds(20),
+                    Duration.ofSeconds(1), lines::add);
+            assertThat(exit.exitCode()).as("sandboxed script failed: " + exit.stderrTail()).isZero();
+        }
         return lines;
     }
 }

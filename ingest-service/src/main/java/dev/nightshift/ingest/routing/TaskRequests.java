@@ -11,9 +11,11 @@ import dev.nightshift.events.Outputs;
 import dev.nightshift.events.TaskCancelled;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRef;
+import dev.nightshift.events.SandboxSpec;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.TodoistOutput;
 import dev.nightshift.events.WorkerSpec;
+import org.springframework.util.unit.DataSize;
 
 /** Turns a routed task into the task-requested event: the worker resolved, the goal rendered. */
 public final class TaskRequests {
@@ -54,6 +56,7 @@ public final class TaskRequests {
                 .setOutputs(Outputs.newBuilder().setTodoist(t == null ? null
                         : TodoistOutput.newBuilder().setComment(t.comment()).setDoneLabel(t.doneLabel())
                                 .setFailedLabel(t.failedLabel()).build()).build())
+                .setSandbox(sandbox(worker.sandbox()))
                 .build();
         return TaskEvent.newBuilder()
                 .setTaskKey(taskKey)
@@ -62,5 +65,21 @@ public final class TaskRequests {
                 .setTask(task)
                 .setBody(TaskRequested.newBuilder().setTaskVersion(taskVersion).setPrompt(prompt).setWorker(spec).build())
                 .build();
+    }
+
+    private static SandboxSpec sandbox(Worker.Sandbox s) {
+        if (s == null) {
+            return null;
+        }
+        return SandboxSpec.newBuilder().setNetwork(s.network()).setAllowHosts(s.allowHosts())
+                .setMemoryBytes(bytes(s.memory())).setProcesses(s.processes())
+                .setCpuTimeMillis(s.cpuTime() == null ? null : s.cpuTime().toMillis())
+                .setFileSizeBytes(bytes(s.fileSize())).setOpenFiles(s.openFiles())
+                .setWorkspaceBytes(bytes(s.workspace())).setTmpBytes(bytes(s.tmp()))
+                .build();
+    }
+
+    private static Long bytes(DataSize size) {
+        return size == null ? null : size.toBytes();
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
 import org.junit.jupiter.api.io.TempDir;
 
 class WorkerCatalogueTest {
@@ -48,6 +49,32 @@ class WorkerCatalogueTest {
         assertThat(w.outputs().todoist()).isEqualTo(new Worker.TodoistOutput(true, "agent-done", null));
         assertThat(w.goal().render(Map.of("title", "Kafka", "description", "at night")))
                 .isEqualTo("Write about: Kafka\nat night\n");
+    }
+
+    @Test
+    void aWorkersSandboxIsReadWithItsSizesAndTimes() {
+        Worker w = WorkerCatalogue.parse(WRITER + """
+                    sandbox:
+                      network: allowlist
+                      allow-hosts: [github.com, "*.githubusercontent.com"]
+                      limits:
+                        memory: 2GB
+                        processes: 128
+                        cpu-time: 20m
+                        tmp: 256MB
+                """).workers().getFirst();
+
+        assertThat(w.sandbox()).isEqualTo(new Worker.Sandbox("allowlist", List.of("github.com", "*.githubusercontent.com"),
+                DataSize.ofGigabytes(2), 128, Duration.ofMinutes(20), null, null, null, DataSize.ofMegabytes(256)));
+        assertThat(WorkerCatalogue.parse(WRITER).workers().getFirst().sandbox()).isNull();
+    }
+
+    @Test
+    void aWrongSandboxSettingIsNamed() {
+        assertRefused(WRITER + "    sandbox:\n      network: internet\n", "sandbox.network must be none, allowlist or host (got 'internet')");
+        assertRefused(WRITER + "    sandbox:\n      allow-hosts: [\"http://x.com\"]\n", "sandbox.allow-hosts entry 'http://x.com'");
+        assertRefused(WRITER + "    sandbox:\n      limits:\n        memory: lots\n", "sandbox.limits.memory 'lots' is not a positive size");
+        assertRefused(WRITER + "    sandbox:\n      limits:\n        cpu-time: 0s\n", "sandbox.limits.cpu-time '0s' is not a positive duration");
     }
 
     @Test

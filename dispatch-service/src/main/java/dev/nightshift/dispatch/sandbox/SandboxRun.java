@@ -1,0 +1,20 @@
+package dev.nightshift.dispatch.sandbox;
+
+import java.util.List;
+import java.util.Map;
+
+/** One run's sandbox, set up. Closing it removes what the run left: workspace, network door, cgroups. */
+public interface SandboxRun extends AutoCloseable {
+
+    /**
+     * @param command     the agent's argv, binary first (an absolute path)
+     * @param environment the whole environment the agent gets
+     */
+    Launch launch(List<String> command, Map<String, String> environment);
+
+    /** The agent's working directory (its workspace) as the agent sees it. */
+    String home();
+
+    @Override
+    void close();
+}
