@@ -101,7 +101,7 @@ public final class DispatchBench {
                 bench.heap();
             }
             Files.createDirectories(results);
-            Path file = results.resolve(LocalDate.now() + "-" + shell("git rev-parse --short HEAD") + "-dispatch.md");
+            Path file = results.resolve(LocalDate.now() + "-" + BenchEnvironment.shell("git rev-parse --short HEAD") + "-dispatch.md");
             Files.writeString(file, bench.report);
             System.out.println(bench.report);
             System.out.println("written to " + file.toAbsolutePath().normalize());
@@ -110,14 +110,7 @@ public final class DispatchBench {
     }
 
     private void header() throws Exception {
-        String cpu = shell("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip();
-        report.append("# Dispatch benchmark\n\n")
-                .append("- date: ").append(Instant.now()).append('\n')
-                .append("- commit: ").append(shell("git rev-parse HEAD")).append('\n')
-                .append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores (").append(cpu).append("), ")
-                .append(shell("free -g | awk '/Mem:/{print $2}'")).append(" GiB\n")
-                .append("- java: ").append(System.getProperty("java.version")).append('\n')
-                .append("- sandbox: ").append(shell("command -v bwrap >/dev/null && echo bubblewrap || echo none")).append('\n')
+        report.append(BenchEnvironment.header("Dispatch benchmark"))
                 .append("- setup: the embedded KRaft broker, the registry, and the dispatchers (separate JVMs, -Xmx256m) share this machine;\n")
                 .append("  the agent is the tests' stand-in (bash printing Claude Code's stream-json) in bubblewrap, as uid 65534\n\n");
     }
@@ -296,7 +289,7 @@ public final class DispatchBench {
         if (!port.find()) {
             return "(no port in the log)";
         }
-        String page = shell("curl -s http://127.0.0.1:" + port.group(1) + "/actuator/prometheus");
+        String page = BenchEnvironment.shell("curl -s http://127.0.0.1:" + port.group(1) + "/actuator/prometheus");
         StringBuilder out = new StringBuilder();
         for (String q : List.of("0.5", "0.99")) {
             Matcher m = Pattern.compile("nightshift_dispatch_queued_seconds\\{quantile=\"" + q + "\"\\} ([0-9.E-]+)").matcher(page);
@@ -307,8 +300,8 @@ public final class DispatchBench {
 
     private static long heapUsedKb(long pid) throws Exception {
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        shell(jcmd + " " + pid + " GC.run");
-        String info = shell(jcmd + " " + pid + " GC.heap_info");
+        BenchEnvironment.shell(jcmd + " " + pid + " GC.run");
+        String info = BenchEnvironment.shell(jcmd + " " + pid + " GC.heap_info");
         Matcher m = HEAP_USED.matcher(info);
         if (!m.find()) {
             throw new IllegalStateException("no heap figure in: " + info);
@@ -318,12 +311,5 @@ public final class DispatchBench {
 
     private static double percentile(List<Double> sorted, int p) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
-    }
-
-    private static String shell(String command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes()).strip();
-        p.waitFor();
-        return out;
     }
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import dev.nightshift.dispatch.budget.PriceTable;
 import dev.nightshift.dispatch.sandbox.RunLimits;
 
 import jakarta.validation.Valid;
@@ -12,6 +13,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -32,6 +34,7 @@ import org.springframework.validation.annotation.Validated;
  * @param agents         per adapter name (claude): where its binary is
  * @param ceiling        what this dispatcher will ever run, whatever a task event asks for
  * @param sandbox        how agents are isolated
+ * @param prices         USD per million tokens by model-name prefix, over the built-in list prices
  */
 @Validated
 @ConfigurationProperties("nightshift.dispatch")
@@ -48,11 +51,25 @@ public record DispatchProperties(
         @DefaultValue("6") @Min(1) int runsPartitions,
         @NotEmpty Map<String, @Valid Agent> agents,
         @Valid @DefaultValue Ceiling ceiling,
-        @Valid @DefaultValue Sandbox sandbox) {
+        @Valid @DefaultValue Sandbox sandbox,
+        @DefaultValue({}) Map<String, PriceTable.Price> prices) {
 
-    /** @param binary the agent CLI: a path, or a name looked up on PATH */
-    public record Agent(@NotBlank String binary) {
+    /**
+     * @param binary the agent CLI: a path, or a name looked up on PATH
+     * @param kind   how it is called and read: claude, codex, or command (any CLI: stdout is the result);
+     *               default: the agent's name
+     * @param args   for command: arguments before the prompt
+     * @param prompt for command: the prompt as the last argument (the default) or on stdin
+     */
+    public record Agent(@NotBlank String binary, String kind, @DefaultValue({}) List<String> args,
+            @DefaultValue("argument") PromptVia prompt) {
+
+        public String kindOr(String name) {
+            return kind == null || kind.isBlank() ? name : kind;
+        }
     }
+
+    public enum PromptVia { ARGUMENT, STDIN }
 
     /**
      * @param adapters     adapters this dispatcher runs
@@ -61,14 +78,20 @@ public record DispatchProperties(
      * @param maxAttempts  the most attempts accepted for one task
      * @param networks     the network modes a worker may choose (none, allowlist, host)
      * @param limits       the most a worker may ask for
+     * @param maxCostUsd   the largest max-cost-usd accepted for one run
+     * @param defaultCostUsd the budget of a run whose worker sets no max-cost-usd
+     * @param maxOutput    what one run may print; past it the run is stopped and fails
      */
     public record Ceiling(
-            @DefaultValue("claude") List<String> adapters,
+            @DefaultValue({"claude", "codex"}) List<String> adapters,
             @DefaultValue({"Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "LS", "TodoWrite", "WebSearch", "WebFetch"}) List<String> allowedTools,
             @DefaultValue("1h") Duration maxWallTime,
             @DefaultValue("3") @Min(1) int maxAttempts,
             @DefaultValue({"none", "allowlist", "host"}) List<NetworkMode> networks,
-            @Valid @DefaultValue MaxLimits limits) {
+            @Valid @DefaultValue MaxLimits limits,
+            @DefaultValue("20") @Positive double maxCostUsd,
+            @DefaultValue("2") @Positive double defaultCostUsd,
+            @DefaultValue("16MB") DataSize maxOutput) {
     }
 
     public enum NetworkMode { NONE, ALLOWLIST, HOST }

@@ -39,9 +39,16 @@ public final class Standalone {
             settings.put("nightshift.report.todoist.api-base-url", "http://127.0.0.1:9/todoist-token-unset");
             System.out.println("TODOIST_API_TOKEN is not set: runs are not reported to Todoist (they end up on nightshift.runs.dlt).");
         }
-        String sandbox = Executables.find("bwrap").isPresent() ? "bubblewrap" : "none";
-        if (sandbox.equals("none")) {
-            System.out.println("bwrap is not installed: agents run unsandboxed (apt-get install -y bubblewrap).");
+        // no sandbox, no start: running agents with this user's rights is a choice to make, not a fallback
+        String sandbox = "bubblewrap";
+        if (Executables.find("bwrap").isEmpty()) {
+            if (!"1".equals(System.getenv("NIGHTSHIFT_UNSANDBOXED"))) {
+                System.err.println("bwrap is not installed, and agents do not run without a sandbox: install it "
+                        + "(apt-get install -y bubblewrap socat), or set NIGHTSHIFT_UNSANDBOXED=1 to run them with your own rights.");
+                System.exit(2);
+            }
+            sandbox = "none";
+            System.out.println("NIGHTSHIFT_UNSANDBOXED=1: agents run unsandboxed, with your rights (every run says so in the log).");
         }
 
         System.out.println("Starting Kafka (data in " + data.resolve("kafka") + ") ...");

@@ -1,6 +1,7 @@
 package dev.nightshift.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.util.UUID;
 
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.nightshift.dispatch.sandbox.RunCgroups;
 import dev.nightshift.events.Outcome;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
@@ -125,6 +127,40 @@ class EndToEndTest {
     }
 
     @Test
+    void anAgentWhoseStreamCostsMoreThanItsBudgetIsStoppedOverBudget() throws Exception {
+        String taskId = newTaskId();
+        assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "scenario:spend all of it"));
+
+        List<LoggedRequest> requests = awaitRequests(taskId, 2);
+
+        RunFinished finished = (RunFinished) runEvents(taskId).getLast().getBody();
+        assertThat(finished.getOutcome()).isEqualTo(Outcome.OVER_BUDGET);
+        // $0.30 per message on Sonnet 4.5, a $0.50 budget: the second message crosses it, the run never ends on its own
+        assertThat(finished.getCostUsd()).isCloseTo(0.60, within(0.001));
+        assertThat(finished.getReason()).contains("$0.6000 of its $0.50 budget");
+        assertThat(Duration.ofMillis(finished.getDurationMillis())).isLessThan(Duration.ofSeconds(4));
+        assertThat(json(requests.get(1)).path("content").asString()).startsWith("Stopped at its budget (attempt 1/1): stopped by dispatch");
+        assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")).filter(c -> c.contains("987653")))
+                .isEmpty();
+    }
+
+    @Test
+    void theAgentReachesNeitherTheBrokerNorTheRegistryDirectlyOrThroughItsProxy() throws Exception {
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        String broker = infra.bootstrapServers().split(",")[0];
+        String registry = URI.create(infra.registryUrl()).getAuthority();
+        String taskId = newTaskId();
+        assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "scenario:probe:" + broker + "," + registry + " please"));
+
+        awaitRequests(taskId, 4);
+
+        RunFinished finished = (RunFinished) runEvents(taskId).getLast().getBody();
+        // curl's exit codes: 7 could not connect (the sandbox has no route to the host), 56 the proxy refused the CONNECT;
+        // reachable, the registry would give 0 and the broker 52 (no HTTP reply)
+        assertThat(finished.getSummary()).isEqualTo("probed: " + broker + " direct=7 proxied=56; " + registry + " direct=7 proxied=56;");
+    }
+
+    @Test
     void aFailingRunIsRetriedThenLabelledFailed() throws Exception {
         String taskId = newTaskId();
         assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.RETRY_PROJECT_ID, "scenario:fail twice"));
@@ -149,12 +185,17 @@ class EndToEndTest {
     }
 
     @Test
-    void workspacesAreRemovedAfterTheRun() throws Exception {
+    void nothingOfARunIsLeftAfterIt() throws Exception {
         String taskId = newTaskId();
         assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "Write a haiku"));
         awaitRequests(taskId, 4);
         String runId = runEvents(taskId).getFirst().getRunId();
         assertThat(nightshift.workspaces.resolve(runId)).doesNotExist();
+        // the run's cgroups (dispatch runs in this JVM, so under this process's own) are gone with it
+        RunCgroups.forThisProcess().ifPresent(cgroups -> {
+            assertThat(cgroups.memory().resolve(runId)).doesNotExist();
+            assertThat(cgroups.pids().resolve(runId)).doesNotExist();
+        });
     }
 
     @Test

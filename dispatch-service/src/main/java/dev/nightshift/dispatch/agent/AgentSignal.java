@@ -8,6 +8,17 @@ public sealed interface AgentSignal {
     }
 
     /**
+     * Tokens one model message used so far. A message can be reported more than once as it grows (Claude Code
+     * prints one line per content block, each with the message's usage): the latest report of an id counts.
+     *
+     * @param messageId   names the message; null when each report is a message of its own
+     * @param cacheWrite  input tokens written to the prompt cache
+     * @param cacheRead   input tokens read from the prompt cache
+     */
+    record Usage(String model, String messageId, long input, long output, long cacheWrite, long cacheRead) implements AgentSignal {
+    }
+
+    /**
      * The agent's final word.
      *
      * @param subtype success, error_max_turns, error_max_budget_usd, error_during_execution, ...

@@ -4,24 +4,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import org.springframework.stereotype.Component;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Claude Code headless: {@code claude -p --output-format stream-json --verbose ... -- PROMPT}, one JSON
  * object per line. Tool uses become progress, the result line the outcome; unknown line types and
  * lines that are not JSON are skipped.
  */
-@Component
-public class ClaudeCodeAdapter implements AgentAdapter {
+public record ClaudeCodeAdapter(String name) implements AgentAdapter {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    @Override
-    public String name() {
-        return "claude";
+    public ClaudeCodeAdapter() {
+        this("claude");
     }
 
     @Override
@@ -48,25 +42,37 @@ public class ClaudeCodeAdapter implements AgentAdapter {
     }
 
     @Override
-    public LineParser newParser() {
+    public LineParser newParser(AgentRequest request) {
         return ClaudeCodeAdapter::parseLine;
     }
 
-    static Optional<AgentSignal> parseLine(String line) {
-        if (line.isBlank() || line.charAt(0) != '{') {
-            return Optional.empty();
-        }
-        JsonNode event;
-        try {
-            event = JSON.readTree(line);
-        } catch (JacksonException e) {
-            return Optional.empty();
+    static List<AgentSignal> parseLine(String line) {
+        JsonNode event = JsonLines.object(line).orElse(null);
+        if (event == null) {
+            return List.of();
         }
         return switch (event.path("type").asString("")) {
-            case "assistant" -> toolUse(event.path("message").path("content"));
-            case "result" -> Optional.of(result(event));
-            default -> Optional.empty();
+            case "assistant" -> {
+                List<AgentSignal> signals = new ArrayList<>();
+                toolUse(event.path("message").path("content")).ifPresent(signals::add);
+                usage(event.path("message")).ifPresent(signals::add);
+                yield signals;
+            }
+            case "result" -> List.of(result(event));
+            default -> List.of();
         };
+    }
+
+    /** The message's tokens: what dispatch prices to stop a run at its budget before the CLI's own total comes. */
+    private static Optional<AgentSignal> usage(JsonNode message) {
+        JsonNode u = message.path("usage");
+        if (!u.isObject()) {
+            return Optional.empty();
+        }
+        return Optional.of(new AgentSignal.Usage(message.path("model").asString("unknown"),
+                message.path("id").isString() ? message.path("id").asString() : null,
+                u.path("input_tokens").asLong(0), u.path("output_tokens").asLong(0),
+                u.path("cache_creation_input_tokens").asLong(0), u.path("cache_read_input_tokens").asLong(0)));
     }
 
     /** One progress line per assistant message: its first tool use. */

@@ -17,6 +17,7 @@ final class ToolUseLines {
             case "Bash" -> "Running " + firstLine(input.path("command").asString(""));
             case "Glob", "Grep" -> "Searching for " + input.path("pattern").asString("files");
             case "LS" -> "Listing " + path(input, "path", "path");
+            case "Delete" -> "Deleting " + path(input, "file_path", "file_path");
             case "WebSearch" -> "Searching the web for " + input.path("query").asString("");
             case "WebFetch" -> "Reading " + input.path("url").asString("a web page");
             default -> "Using " + tool;

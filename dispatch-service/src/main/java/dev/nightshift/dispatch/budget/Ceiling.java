@@ -9,6 +9,12 @@ import dev.nightshift.events.WorkerSpec;
 /** Dispatch's own limits: a task event can narrow what an agent may do, never widen it past these. */
 public record Ceiling(DispatchProperties.Ceiling limits) {
 
+    /** What one run of this worker may spend: its own max-cost-usd, or dispatch's default. */
+    public double costBudget(WorkerSpec worker) {
+        Double cost = worker.getBudget().getMaxCostUsd();
+        return cost != null ? cost : limits.defaultCostUsd();
+    }
+
     /** Why this worker may not run here, or empty when it may. */
     public Optional<String> refusal(WorkerSpec worker) {
         String adapter = worker.getAgent().getAdapter();
@@ -28,6 +34,10 @@ public record Ceiling(DispatchProperties.Ceiling limits) {
         }
         if (wallTime.isNegative() || wallTime.isZero()) {
             return Optional.of("wall time must be positive");
+        }
+        Double cost = worker.getBudget().getMaxCostUsd();
+        if (cost != null && (cost <= 0 || cost > limits.maxCostUsd())) {
+            return Optional.of("max cost $" + cost + " is outside (0, " + limits.maxCostUsd() + "] (nightshift.dispatch.ceiling.max-cost-usd)");
         }
         int attempts = worker.getBudget().getMaxAttempts();
         if (attempts < 1 || attempts > limits.maxAttempts()) {

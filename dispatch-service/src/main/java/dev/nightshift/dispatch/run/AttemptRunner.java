@@ -18,12 +18,16 @@ import java.util.stream.Collectors;
 
 import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.agent.AgentAdapter;
+import dev.nightshift.dispatch.agent.AgentAdapters;
 import dev.nightshift.dispatch.agent.AgentRequest;
 import dev.nightshift.dispatch.agent.AgentSignal;
 import dev.nightshift.dispatch.budget.Ceiling;
 import dev.nightshift.dispatch.budget.Confinements;
+import dev.nightshift.dispatch.budget.PriceTable;
+import dev.nightshift.dispatch.budget.SpendMeter;
 import dev.nightshift.dispatch.sandbox.AgentProcess;
 import dev.nightshift.dispatch.sandbox.Executables;
+import dev.nightshift.dispatch.sandbox.Launch;
 import dev.nightshift.dispatch.sandbox.Sandbox;
 import dev.nightshift.dispatch.sandbox.SandboxRun;
 import dev.nightshift.dispatch.sandbox.Workspace;
@@ -43,19 +47,21 @@ public class AttemptRunner {
     private static final Logger log = LoggerFactory.getLogger(AttemptRunner.class);
 
     private final DispatchProperties properties;
-    private final Map<String, AgentAdapter> adapters;
+    private final AgentAdapters adapters;
     private final Sandbox sandbox;
     private final AgentProcess process;
     private final Ceiling ceiling;
     private final Confinements confinements;
+    private final PriceTable prices;
 
-    public AttemptRunner(DispatchProperties properties, List<AgentAdapter> adapters, Sandbox sandbox, AgentProcess process) {
+    public AttemptRunner(DispatchProperties properties, AgentAdapters adapters, Sandbox sandbox, AgentProcess process) {
         this.properties = properties;
-        this.adapters = adapters.stream().collect(Collectors.toMap(AgentAdapter::name, Function.identity()));
+        this.adapters = adapters;
         this.sandbox = sandbox;
         this.process = process;
         this.ceiling = new Ceiling(properties.ceiling());
         this.confinements = new Confinements(properties.sandbox(), properties.ceiling());
+        this.prices = new PriceTable(properties.prices());
     }
 
     /** How an attempt ended, and whether its agent ran at all (a run that never started is not retried). */
@@ -103,43 +109,64 @@ public class AttemptRunner {
     private Optional<RunFinished> runAgent(RunEvents events, Path binary, TaskRequested request, SandboxRun sandboxRun,
             CompletableFuture<?> go, CompletableFuture<String> stop, Consumer<RunEvent> progress) {
         WorkerSpec worker = request.getWorker();
-        AgentAdapter adapter = adapters.get(worker.getAgent().getAdapter());
+        AgentAdapter adapter = adapters.find(worker.getAgent().getAdapter()).orElseThrow();
         Duration wallTime = Duration.ofMillis(worker.getBudget().getWallTimeMillis());
-        List<String> command = adapter.command(binary.toString(), new AgentRequest(request.getPrompt(),
-                worker.getAgent().getModel(), worker.getAgent().getAllowedTools(),
-                worker.getBudget().getMaxTurns(), worker.getBudget().getMaxCostUsd()));
-        AgentAdapter.LineParser parser = adapter.newParser();
+        double budget = ceiling.costBudget(worker);
+        AgentRequest agentRequest = new AgentRequest(request.getPrompt(), worker.getAgent().getModel(),
+                worker.getAgent().getAllowedTools(), worker.getBudget().getMaxTurns(), budget);
+        List<String> command = adapter.command(binary.toString(), agentRequest);
+        AgentAdapter.LineParser parser = adapter.newParser(agentRequest);
         AtomicReference<AgentSignal.Result> result = new AtomicReference<>();
+        SpendMeter spend = new SpendMeter(prices);
+        // the agent's own limit may come late or never (a CLI without one): dispatch stops it at the budget itself
+        CompletableFuture<String> halt = new CompletableFuture<>();
+        stop.thenAccept(halt::complete);
+        AtomicReference<String> overBudget = new AtomicReference<>();
         Set<String> posted = ConcurrentHashMap.newKeySet();
         AtomicInteger sequence = new AtomicInteger();
         AgentProcess.Exit exit;
         try {
-            exit = process.run(sandboxRun.launch(command, environment(sandboxRun.home())).gated(), wallTime, properties.killGrace(),
-                    line -> parser.parse(line).ifPresent(signal -> {
+            Launch launch = sandboxRun.launch(command, environment(sandboxRun.home())).gated().withInput(adapter.input(agentRequest));
+            exit = process.run(launch, wallTime, properties.killGrace(), line -> parser.parse(line).forEach(signal -> {
                         switch (signal) {
                             case AgentSignal.Progress p when posted.add(p.line()) -> progress.accept(events.of(
                                     RunProgress.newBuilder().setSequence(sequence.incrementAndGet()).setLine(p.line()).build()));
                             case AgentSignal.Progress p -> { } // each distinct line once
-                            case AgentSignal.Result r -> result.set(r);
+                            case AgentSignal.Usage u -> {
+                                spend.add(u);
+                                if (spend.spentUsd() > budget && overBudget.compareAndSet(null, "it had spent $%.4f of its $%.2f budget"
+                                        .formatted(spend.spentUsd(), budget))) {
+                                    log.info("run {}: over budget, {}: stopping it", events.runId(), overBudget.get());
+                                    halt.complete("over budget");
+                                }
+                            }
+                            case AgentSignal.Result r -> {
+                                result.set(r);
+                                if (r.costUsd() != null) {
+                                    spend.reported(r.costUsd());
+                                }
+                            }
                         }
-                    }), stop, go);
+                    }), halt, go);
+            parser.finish().stream().filter(AgentSignal.Result.class::isInstance).map(AgentSignal.Result.class::cast)
+                    .forEach(result::set);
         } catch (IOException e) {
             log.error("run {}: the agent could not be run: {}", events.runId(), e.getMessage());
             return Optional.empty();
         }
-        return Optional.of(RunOutcome.of(exit, result.get(), wallTime));
+        return Optional.of(RunOutcome.of(exit, result.get(), wallTime, spend.spentUsd(), overBudget.get()));
     }
 
     /** The adapter's binary, when the adapter exists, is configured and its binary is installed. */
     private Optional<Path> agentBinary(String adapterName) {
         DispatchProperties.Agent agent = properties.agents().get(adapterName);
-        return adapters.containsKey(adapterName) && agent != null ? Executables.find(agent.binary()) : Optional.empty();
+        return adapters.find(adapterName).isPresent() && agent != null ? Executables.find(agent.binary()) : Optional.empty();
     }
 
     /** Why {@link #agentBinary} found nothing, naming the setting at fault. */
     private String missingAgent(String adapterName) {
-        if (!adapters.containsKey(adapterName)) {
-            return "no adapter named '" + adapterName + "' (known: " + adapters.keySet() + ")";
+        if (adapters.find(adapterName).isEmpty()) {
+            return "no agent named '" + adapterName + "' (known: " + adapters.names() + ")";
         }
         DispatchProperties.Agent agent = properties.agents().get(adapterName);
         if (agent == null) {

@@ -13,18 +13,30 @@ public final class RunOutcome {
     private RunOutcome() {
     }
 
-    public static RunFinished of(AgentProcess.Exit exit, AgentSignal.Result result, Duration wallTime) {
-        RunFinished.Builder b = RunFinished.newBuilder().setDurationMillis(exit.duration().toMillis()).setExitCode(exit.exitCode());
+    /**
+     * @param spentUsd   what the run spent, by the agent's own total or else its priced usage
+     * @param overBudget why dispatch stopped the run at its cost budget; null when it did not
+     */
+    public static RunFinished of(AgentProcess.Exit exit, AgentSignal.Result result, Duration wallTime, double spentUsd, String overBudget) {
+        RunFinished.Builder b = RunFinished.newBuilder().setDurationMillis(exit.duration().toMillis()).setExitCode(exit.exitCode())
+                .setCostUsd(spentUsd);
         if (result != null) {
-            b.setCostUsd(result.costUsd()).setInputTokens(result.inputTokens()).setOutputTokens(result.outputTokens())
-                    .setTurns(result.turns());
+            b.setInputTokens(result.inputTokens()).setOutputTokens(result.outputTokens()).setTurns(result.turns());
+        }
+        if (overBudget != null) {
+            return b.setOutcome(Outcome.OVER_BUDGET).setReason("stopped by dispatch: " + overBudget).build();
+        }
+        if (exit.outputOverLimit()) {
+            return b.setOutcome(Outcome.FAILED).setReason("the agent printed more than dispatch's output limit "
+                    + "(nightshift.dispatch.ceiling.max-output) and was stopped").build();
         }
         if (exit.stopped() != null) {
             return b.setOutcome(Outcome.CANCELLED).setReason(exit.stopped()).build();
         }
         if (exit.timedOut()) {
+            String lastError = result != null && result.isError() && result.text() != null ? " (its last error: " + result.text() + ")" : "";
             return b.setOutcome(Outcome.TIMED_OUT)
-                    .setReason("no result within the wall-time budget of " + wallTime + "; the agent was stopped").build();
+                    .setReason("no result within the wall-time budget of " + wallTime + "; the agent was stopped" + lastError).build();
         }
         if (result == null) {
             return b.setOutcome(Outcome.FAILED).setReason("the agent exited with code " + exit.exitCode() + " without a result"

@@ -1,10 +1,10 @@
 package dev.nightshift.dispatch.sandbox;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,26 +30,38 @@ public final class AgentProcess {
     private static final Logger log = LoggerFactory.getLogger(AgentProcess.class);
     private static final int STDERR_TAIL_CHARS = 2000;
 
+    /** Enough for any real run's stream, far below what would strain dispatch's heap. */
+    public static final long DEFAULT_OUTPUT_LIMIT = 16L * 1024 * 1024;
+
     private final Path setsid;
     private final Path kill;
+    private final long outputLimit;
 
-    public AgentProcess(Path setsid, Path kill) {
+    /** @param outputLimit the most stdout characters one run may print; past it the run is stopped */
+    public AgentProcess(Path setsid, Path kill, long outputLimit) {
         this.setsid = setsid;
         this.kill = kill;
+        this.outputLimit = outputLimit;
     }
 
     public static AgentProcess fromPath() {
+        return fromPath(DEFAULT_OUTPUT_LIMIT);
+    }
+
+    public static AgentProcess fromPath(long outputLimit) {
         return new AgentProcess(
                 Executables.require("setsid", "to give each agent its own process group (util-linux)"),
-                Executables.require("kill", "to stop an agent's process group (procps)"));
+                Executables.require("kill", "to stop an agent's process group (procps)"),
+                outputLimit);
     }
 
     /**
      * @param exitCode   null when the process was stopped (wall time, or a stop request)
      * @param stopped    why it was stopped on request (a cancellation, dispatch shutting down), else null
      * @param stderrTail the last part of what the agent wrote to stderr, for failure reasons
+     * @param outputOverLimit the agent printed more than the output limit and was stopped for it
      */
-    public record Exit(Integer exitCode, boolean timedOut, String stopped, String stderrTail, Duration duration) {
+    public record Exit(Integer exitCode, boolean timedOut, String stopped, String stderrTail, Duration duration, boolean outputOverLimit) {
     }
 
     /** Runs to the end or the wall time; nothing can stop it early. */
@@ -75,7 +87,7 @@ public final class AgentProcess {
         ProcessBuilder builder = new ProcessBuilder(argv).directory(launch.directory().toFile());
         builder.environment().clear();
         builder.environment().putAll(launch.environment());
-        if (go == null) {
+        if (go == null && launch.input() == null) {
             builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         }
 
@@ -83,7 +95,12 @@ public final class AgentProcess {
         Process process = builder.start();
         long group = process.pid(); // setsid execs in place: the pid is the process group id
         StringBuilder stderr = new StringBuilder();
-        Thread out = Thread.ofVirtual().name("agent-stdout-" + group).start(() -> readLines(process.getInputStream(), onLine));
+        CompletableFuture<Void> overLimit = new CompletableFuture<>();
+        Thread out = Thread.ofVirtual().name("agent-stdout-" + group).start(() -> {
+            if (!readLines(process.getInputStream(), onLine, outputLimit)) {
+                overLimit.complete(null);
+            }
+        });
         Thread err = Thread.ofVirtual().name("agent-stderr-" + group).start(() -> readLines(process.getErrorStream(), line -> {
             synchronized (stderr) {
                 stderr.append(line).append('\n');
@@ -91,8 +108,8 @@ public final class AgentProcess {
                     stderr.delete(0, stderr.length() - STDERR_TAIL_CHARS);
                 }
             }
-        }));
-        String refused = go == null ? null : openGate(process, go, stop);
+        }, Long.MAX_VALUE));
+        String refused = go == null ? feed(process, launch.input()) : openGate(process, go, stop, launch.input());
         if (go != null) {
             started = System.nanoTime(); // the agent's own time starts at the gate
         }
@@ -102,18 +119,19 @@ public final class AgentProcess {
         try {
             if (refused == null) { // else the agent never started: its gate ends on its own
                 try {
-                    CompletableFuture.anyOf(process.onExit(), stop).get(wallTime.toMillis(), TimeUnit.MILLISECONDS);
-                    stopped = process.isAlive() ? stop.getNow("stopped") : null;
+                    CompletableFuture.anyOf(process.onExit(), stop, overLimit).get(wallTime.toMillis(), TimeUnit.MILLISECONDS);
+                    stopped = process.isAlive() && !overLimit.isDone() ? stop.getNow("stopped") : null;
                 } catch (TimeoutException e) {
                     timedOut = true;
                 } catch (ExecutionException e) {
                     stopped = "stopped: " + e.getCause().getMessage();
                 }
             }
-            if (timedOut || stopped != null) {
+            if (timedOut || stopped != null || (overLimit.isDone() && process.isAlive())) {
                 // taken before any signal: a sandbox's inner processes are in other groups and sessions
                 tree = process.descendants().toList();
-                log.info("agent group {} {}: TERM", group, timedOut ? "ran past its wall time of " + wallTime : stopped);
+                log.info("agent group {} {}: TERM", group, timedOut ? "ran past its wall time of " + wallTime
+                        : stopped != null ? stopped : "printed more than its output limit of " + outputLimit + " characters");
                 terminate(launch, group, process.pid(), tree);
                 if (!process.waitFor(killGrace.toMillis(), TimeUnit.MILLISECONDS)) {
                     log.info("agent group {} still alive after {}: KILL", group, killGrace);
@@ -138,8 +156,9 @@ public final class AgentProcess {
         synchronized (stderr) {
             tail = stderr.length() > STDERR_TAIL_CHARS ? stderr.substring(stderr.length() - STDERR_TAIL_CHARS) : stderr.toString();
         }
-        boolean ended = !timedOut && stopped == null;
-        return new Exit(ended ? code : null, timedOut, stopped, tail.strip(), Duration.ofNanos(System.nanoTime() - started));
+        boolean ended = !timedOut && stopped == null && !overLimit.isDone();
+        return new Exit(ended ? code : null, timedOut, stopped, tail.strip(), Duration.ofNanos(System.nanoTime() - started),
+                overLimit.isDone());
     }
 
     /**
@@ -147,7 +166,7 @@ public final class AgentProcess {
      *
      * @return null once the agent may run; else why it must not
      */
-    private static String openGate(Process process, CompletableFuture<?> go, CompletableFuture<String> stop) {
+    private static String openGate(Process process, CompletableFuture<?> go, CompletableFuture<String> stop, String input) {
         String refused;
         try {
             CompletableFuture.anyOf(go, stop).join();
@@ -155,14 +174,31 @@ public final class AgentProcess {
         } catch (RuntimeException e) {
             refused = "not allowed to start: " + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage());
         }
-        try (var stdin = process.getOutputStream()) {
-            if (refused == null) {
-                stdin.write("go\n".getBytes(StandardCharsets.US_ASCII));
-            }
-        } catch (IOException e) {
-            log.warn("agent gate of process {}: {}", process.pid(), e.getMessage());
+        if (refused == null) {
+            write(process, "go\n" + (input == null ? "" : input));
+        } else {
+            write(process, "");
         }
         return refused;
+    }
+
+    /** Writes an ungated agent's input; null (it always may run). */
+    private static String feed(Process process, String input) {
+        if (input != null) {
+            write(process, input);
+        }
+        return null;
+    }
+
+    /** Writes to the agent's stdin and closes it, on a thread of its own: an agent that does not read must not block the run. */
+    private static void write(Process process, String text) {
+        Thread.ofVirtual().name("agent-stdin-" + process.pid()).start(() -> {
+            try (var stdin = process.getOutputStream()) {
+                stdin.write(text.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                log.debug("agent stdin of process {}: {}", process.pid(), e.getMessage());
+            }
+        });
     }
 
     /**
@@ -237,14 +273,40 @@ public final class AgentProcess {
         }
     }
 
-    private static void readLines(InputStream in, Consumer<String> onLine) {
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                onLine.accept(line);
+    /**
+     * Hands over each line until the stream ends or {@code limit} characters have come (a line without end
+     * counts as it grows, so no single line can fill the heap).
+     *
+     * @return false when the limit was reached
+     */
+    private static boolean readLines(InputStream in, Consumer<String> onLine, long limit) {
+        try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+            char[] chunk = new char[8192];
+            StringBuilder line = new StringBuilder();
+            long total = 0;
+            int n;
+            while ((n = reader.read(chunk)) >= 0) {
+                total += n;
+                if (total > limit) {
+                    return false;
+                }
+                for (int i = 0; i < n; i++) {
+                    char c = chunk[i];
+                    if (c == '\n') {
+                        int end = line.length() > 0 && line.charAt(line.length() - 1) == '\r' ? line.length() - 1 : line.length();
+                        onLine.accept(line.substring(0, end));
+                        line.setLength(0);
+                    } else {
+                        line.append(c);
+                    }
+                }
+            }
+            if (!line.isEmpty()) {
+                onLine.accept(line.toString());
             }
         } catch (IOException e) {
             log.debug("agent stream closed: {}", e.getMessage());
         }
+        return true;
     }
 }

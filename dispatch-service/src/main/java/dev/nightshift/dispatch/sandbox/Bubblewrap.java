@@ -161,7 +161,7 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         launcher.add("--");
         // bwrap gets the minimal environment it needs itself; the agent's is set by --setenv
         return new Launch(launcher, prelude.toString(), false, command, Map.of("PATH", "/usr/bin:/bin"),
-                run.kept() != null ? run.kept() : Path.of("/"));
+                run.kept() != null ? run.kept() : Path.of("/"), null);
     }
 
     private void chown(Path workspace) throws IOException {

@@ -14,13 +14,19 @@ import java.util.Map;
  * @param agent       the agent's own argv, binary first
  * @param environment the environment of the first process
  * @param directory   the first process's working directory
+ * @param input       what the agent reads on stdin (a prompt); null for nothing
  */
 public record Launch(List<String> launcher, String prelude, boolean waitsForGo, List<String> agent, Map<String, String> environment,
-        Path directory) {
+        Path directory, String input) {
 
     /** The agent itself, started directly. */
     public Launch(List<String> agent, Map<String, String> environment, Path directory) {
-        this(List.of(), "", false, agent, environment, directory);
+        this(List.of(), "", false, agent, environment, directory, null);
+    }
+
+    /** The same launch with this on the agent's stdin. */
+    public Launch withInput(String text) {
+        return new Launch(launcher, prelude, waitsForGo, agent, environment, directory, text);
     }
 
     /** The process started is a launcher around the agent, not the agent itself. */
@@ -33,7 +39,7 @@ public record Launch(List<String> launcher, String prelude, boolean waitsForGo, 
      * launcher (the sandbox) is set up while the run's lease is still being written.
      */
     public Launch gated() {
-        return new Launch(launcher, prelude, true, agent, environment, directory);
+        return new Launch(launcher, prelude, true, agent, environment, directory, input);
     }
 
     /** The whole command line: launcher, one shell for the prelude and the gate when there are any, the agent. */

@@ -64,7 +64,7 @@ class SandboxConfiguration {
     }
 
     @Bean
-    AgentProcess agentProcess() {
-        return AgentProcess.fromPath();
+    AgentProcess agentProcess(DispatchProperties properties) {
+        return AgentProcess.fromPath(properties.ceiling().maxOutput().toBytes());
     }
 }

@@ -102,8 +102,18 @@ class ClaudeCodeAdapterTest {
         assertThat(parse("[1,2]")).isEmpty();
     }
 
+    /** The line's signal other than usage (tested apart). */
     private Optional<AgentSignal> parse(String line) {
-        return adapter.newParser().parse(line);
+        return adapter.newParser(null).parse(line).stream().filter(s -> !(s instanceof AgentSignal.Usage)).findFirst();
+    }
+
+    @Test
+    void readsEachMessagesUsage() {
+        String line = "{\"type\":\"assistant\",\"message\":{\"id\":\"msg_7\",\"model\":\"claude-sonnet-4-5-20250929\",\"content\":["
+                + "{\"type\":\"text\",\"text\":\"ok\"}],\"usage\":{\"input_tokens\":3,\"cache_creation_input_tokens\":1200,"
+                + "\"cache_read_input_tokens\":5000,\"output_tokens\":250}}}";
+        assertThat(adapter.newParser(null).parse(line)).containsExactly(
+                new AgentSignal.Usage("claude-sonnet-4-5-20250929", "msg_7", 3, 250, 1200, 5000));
     }
 
     private static String assistantToolUse(String name, String input) {

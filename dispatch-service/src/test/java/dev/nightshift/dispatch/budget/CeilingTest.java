@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class CeilingTest {
 
     private final Ceiling ceiling = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("Read", "Write"), Duration.ofHours(1), 3,
-            List.of(DispatchProperties.NetworkMode.values()), null));
+            List.of(DispatchProperties.NetworkMode.values()), null, 5.0, 1.0, null));
 
     @Test
     void allowsWhatIsWithinTheLimits() {
@@ -43,7 +43,7 @@ class CeilingTest {
     @Test
     void aWildcardAllowsAnyTool() {
         Ceiling open = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("*"), Duration.ofHours(1), 3,
-            List.of(DispatchProperties.NetworkMode.values()), null));
+            List.of(DispatchProperties.NetworkMode.values()), null, 5.0, 1.0, null));
         assertThat(open.refusal(worker("claude", List.of("Bash(anything:*)"), Duration.ofMinutes(1)))).isEmpty();
     }
 
@@ -52,6 +52,18 @@ class CeilingTest {
         WorkerSpec greedy = worker("claude", List.of(), Duration.ofMinutes(1));
         greedy.getBudget().setMaxAttempts(5);
         assertThat(ceiling.refusal(greedy)).hasValueSatisfying(r -> assertThat(r).contains("nightshift.dispatch.ceiling.max-attempts"));
+    }
+
+    @Test
+    void refusesACostBudgetAboveTheCeilingAndGivesTheDefaultToWorkersWithout() {
+        WorkerSpec dear = worker("claude", List.of(), Duration.ofMinutes(1));
+        dear.getBudget().setMaxCostUsd(50.0);
+        assertThat(ceiling.refusal(dear)).hasValueSatisfying(r -> assertThat(r).contains("nightshift.dispatch.ceiling.max-cost-usd"));
+        WorkerSpec modest = worker("claude", List.of(), Duration.ofMinutes(1));
+        modest.getBudget().setMaxCostUsd(0.5);
+        assertThat(ceiling.refusal(modest)).isEmpty();
+        assertThat(ceiling.costBudget(modest)).isEqualTo(0.5);
+        assertThat(ceiling.costBudget(worker("claude", List.of(), Duration.ofMinutes(1)))).isEqualTo(1.0);
     }
 
     private static WorkerSpec worker(String adapter, List<String> tools, Duration wallTime) {

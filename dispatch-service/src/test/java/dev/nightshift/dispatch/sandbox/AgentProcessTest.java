@@ -36,6 +36,21 @@ class AgentProcessTest {
     }
 
     @Test
+    void anAgentPrintingPastTheOutputLimitIsStoppedEvenWithinOneEndlessLine() throws Exception {
+        String marker = marker();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        AgentProcess capped = AgentProcess.fromPath(1024 * 1024);
+        // one line that never ends: reading it whole would fill the heap
+        AgentProcess.Exit exit = capped.run(sh("sleep " + marker + " & echo first; tr '\\0' x < /dev/zero"), Duration.ofSeconds(20),
+                Duration.ofSeconds(1), lines::add);
+
+        assertThat(exit.outputOverLimit()).isTrue();
+        assertThat(exit.exitCode()).isNull();
+        assertThat(lines).containsExactly("first");
+        assertThat(survivors(marker)).isEmpty();
+    }
+
+    @Test
     void runsInTheWorkspaceWithOnlyTheGivenEnvironment() throws Exception {
         List<String> lines = new CopyOnWriteArrayList<>();
         Launch launch = new Launch(List.of("/bin/sh", "-c", "pwd; env | sort"), Map.of("PATH", "/usr/bin:/bin", "ONLY", "this"), workspace);
