@@ -2,6 +2,7 @@ package dev.nightshift.dispatch;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 
@@ -35,6 +36,7 @@ import org.springframework.validation.annotation.Validated;
  * @param ceiling        what this dispatcher will ever run, whatever a task event asks for
  * @param sandbox        how agents are isolated
  * @param prices         USD per million tokens by model-name prefix, over the built-in list prices
+ * @param spend          the daily spend ceiling all dispatchers share
  */
 @Validated
 @ConfigurationProperties("nightshift.dispatch")
@@ -52,7 +54,15 @@ public record DispatchProperties(
         @NotEmpty Map<String, @Valid Agent> agents,
         @Valid @DefaultValue Ceiling ceiling,
         @Valid @DefaultValue Sandbox sandbox,
-        @DefaultValue({}) Map<String, PriceTable.Price> prices) {
+        @DefaultValue({}) Map<String, PriceTable.Price> prices,
+        @Valid @DefaultValue Spend spend) {
+
+    /**
+     * @param dailyCeilingUsd what all dispatchers together may spend (and reserve) in one day
+     * @param zone            where the day begins
+     */
+    public record Spend(@DefaultValue("50") @Positive double dailyCeilingUsd, @DefaultValue("UTC") ZoneId zone) {
+    }
 
     /**
      * @param binary the agent CLI: a path, or a name looked up on PATH

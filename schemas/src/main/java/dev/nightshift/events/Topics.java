@@ -11,6 +11,8 @@ public final class Topics {
      * tasks on partition p of {@link #TASKS}, so the dispatcher that owns a task partition reads only its own.
      */
     public static final String LEDGER = "nightshift.ledger";
+    /** What each run reserved and spent, by day: the daily spend ceiling every dispatcher shares. */
+    public static final String SPEND = "nightshift.spend";
 
     /** Dead letters of a topic: records that could not be processed, with the reason in headers. */
     public static String deadLetters(String topic) {

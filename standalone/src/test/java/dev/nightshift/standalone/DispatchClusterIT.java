@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -139,6 +141,44 @@ class DispatchClusterIT {
         assertThat(second.agentsStarted().stream().filter(p -> p.contains(task))).isEmpty();
         assertThat(comments(task).stream().filter(c -> c.startsWith("Done."))).hasSize(1);
         assertThat(second.log()).contains("already ended (SUCCEEDED), nothing started");
+    }
+
+    @Test
+    void pastTheDailySpendCeilingRunsWaitForTheNextDayAndTwoDispatchersStayWithinIt() throws Exception {
+        // the real clock, and a time zone whose midnight is a minute away: the day turns during the test
+        Instant midnight = Instant.now().plusSeconds(60).truncatedTo(ChronoUnit.SECONDS);
+        long localSecondOfDay = 86_400 - 60;
+        long offset = Math.floorMod(localSecondOfDay - midnight.minusSeconds(60).getEpochSecond(), 86_400L);
+        ZoneOffset zone = ZoneOffset.ofTotalSeconds((int) (offset >= 43_200 ? offset - 86_400 : offset));
+        Map<String, Object> spend = Map.of("nightshift.dispatch.spend.daily-ceiling-usd", 1.0, "nightshift.dispatch.spend.zone", zone.getId(),
+                "nightshift.dispatch.ceiling.default-cost-usd", 0.5);
+        List<DispatchProcess> two = List.of(dispatcher("spend-a", spend), dispatcher("spend-b", spend));
+        for (DispatchProcess d : two) {
+            d.awaitAssigned();
+        }
+        assertThat(Instant.now()).as("both dispatchers started before the day turned").isBefore(midnight.minusSeconds(15));
+
+        // each run reserves its $0.50 budget and spends $0.40; $1.00 a day: two runs fit in a day, spaced so each
+        // dispatcher has read the other's reservations when it decides
+        List<String> tasks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String task = newTaskId();
+            tasks.add(task);
+            assertPublished(TodoistWebhooks.itemAdded(task, PROJECT, "Spend " + task + " scenario:sleep:3 cost:0.40"), "spend-" + task);
+            Thread.sleep(1000);
+        }
+        await().atMost(Duration.ofSeconds(150)).until(() -> tasks.stream().allMatch(t -> finished(t) != null));
+
+        List<Instant> starts = tasks.stream().flatMap(t -> runEvents(t).stream()).filter(r -> r.getBody() instanceof RunStarted)
+                .map(RunEvent::getOccurredAt).sorted().toList();
+        assertThat(starts).hasSize(4);
+        assertThat(starts.stream().filter(s -> s.isBefore(midnight))).as("started before the day turned (" + midnight + ")").hasSize(2);
+        assertThat(starts.stream().filter(s -> !s.isBefore(midnight))).as("started the next day").hasSize(2);
+        List<String> waited = tasks.stream().filter(t -> comments(t).stream().anyMatch(c -> c.startsWith("Waiting: today's spend ceiling of $1.00")))
+                .toList();
+        assertThat(waited).as("each task that waited was told so once").hasSize(2)
+                .allSatisfy(t -> assertThat(comments(t).stream().filter(c -> c.startsWith("Waiting:"))).hasSize(1));
+        assertThat(tasks).allSatisfy(t -> assertThat(finished(t).getOutcome()).isEqualTo(Outcome.SUCCEEDED));
     }
 
     @Test

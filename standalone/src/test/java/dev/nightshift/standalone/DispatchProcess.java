@@ -51,6 +51,8 @@ public final class DispatchProcess implements AutoCloseable {
         all.put("nightshift.dispatch.shutdown-wait", "5s");
         all.put("nightshift.dispatch.sandbox.kind", SharedInfrastructure.sandboxKind());
         all.put("nightshift.dispatch.sandbox.network", "none");
+        // the broker lives for the whole test run: its day collects every test's reservations (lost runs' included)
+        all.put("nightshift.dispatch.spend.daily-ceiling-usd", 1_000_000);
         all.put("logging.include-application-name", false);
         all.putAll(settings); // a test's own settings win (a repeated argument would be joined, not replaced)
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -36,6 +36,14 @@ class DispatchMetrics {
         queued.record(Duration.ofNanos(System.nanoTime() - receivedNanos));
     }
 
+    /** A run that waits for the next day: today's spend ceiling has no room for it. */
+    void spendWait() {
+        Counter.builder("nightshift.dispatch.spend.waits")
+                .description("Runs held back until the next day by the daily spend ceiling")
+                .register(meters)
+                .increment();
+    }
+
     void takenOver() {
         takenOver.increment();
     }

@@ -22,6 +22,7 @@ import dev.nightshift.dispatch.intake.IntakeValve;
 import dev.nightshift.dispatch.ledger.LedgerReader;
 import dev.nightshift.dispatch.ledger.TaskLedger;
 import dev.nightshift.dispatch.publish.Publisher;
+import dev.nightshift.dispatch.spend.SpendLedger;
 import dev.nightshift.dispatch.run.AttemptRunner;
 import dev.nightshift.dispatch.run.RunEvents;
 import dev.nightshift.dispatch.run.RunOutcome;
@@ -30,6 +31,7 @@ import dev.nightshift.events.Outcome;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.TaskCancelled;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskLedgerEntry;
@@ -71,6 +73,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     private final IntakeValve valve;
     private final DispatchMetrics metrics;
     private final LedgerEntries entries;
+    private final SpendLedger spend;
     private final Clock clock = Clock.systemUTC();
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("dispatcher").factory());
@@ -86,7 +89,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     private volatile boolean stopping;
 
     public Dispatcher(DispatchProperties properties, AttemptRunner runner, RunSupervisor supervisor, Publisher publisher,
-            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, String instance) {
+            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, SpendLedger spend, String instance) {
         this.properties = properties;
         this.runner = runner;
         this.supervisor = supervisor;
@@ -95,6 +98,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         this.valve = valve;
         this.metrics = metrics;
         this.entries = new LedgerEntries(instance);
+        this.spend = spend;
         reader.setListener(this);
     }
 
@@ -325,6 +329,34 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     // ------------------------------------------------------------------ runs
 
+    /**
+     * Today's spend ceiling has no room for this run: it waits, neither failed nor acknowledged, until the
+     * next day in the spend zone; its task hears of it once a day.
+     */
+    private void waitForTomorrow(Version v, double budget) {
+        v.phase = Version.Phase.SPEND_WAIT;
+        Instant until = spend.nextDay();
+        String today = spend.today();
+        String reason = "today's spend ceiling of $%.2f is reached ($%.2f spent or reserved; this run's budget is $%.2f)"
+                .formatted(spend.ceilingUsd(), spend.spentToday(), budget);
+        log.warn("{}: waits until {}: {}", v, until, reason);
+        metrics.spendWait();
+        if (!today.equals(v.spendNoticeDay)) {
+            v.spendNoticeDay = today;
+            RunEvents notice = new RunEvents(v.request, UUID.randomUUID().toString(), v.attempt + 1, clock);
+            publisher.write(List.of(run(notice.of(RunWaiting.newBuilder().setReason(reason).setUntil(until).build()))));
+        }
+        v.timer = loop.schedule(() -> post(() -> {
+            if (v.phase == Version.Phase.SPEND_WAIT && versions.get(v.key()) == v) {
+                if (v.cancelRequested) {
+                    endWithoutRun(v, "cancelled while waiting for the spend ceiling");
+                } else {
+                    enqueue(v);
+                }
+            }
+        }), Math.max(0, Duration.between(clock.instant(), until).toMillis()), TimeUnit.MILLISECONDS);
+    }
+
     private void startWhatFits() {
         while (!ready.isEmpty() && !stopping && supervisor.inFlight() < properties.maxRunsInFlight()) {
             Version v = ready.poll();
@@ -336,16 +368,22 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     }
 
     private void begin(Version v) {
+        Optional<String> refusal = runner.refusal(v.body().getWorker());
+        double budget = runner.costBudget(v.body().getWorker());
+        if (refusal.isEmpty() && !spend.admits(budget)) {
+            waitForTomorrow(v, budget);
+            return;
+        }
         v.attempt++;
         v.runId = UUID.randomUUID().toString();
         RunEvents events = new RunEvents(v.request, v.runId, v.attempt, clock);
-        Optional<String> refusal = runner.refusal(v.body().getWorker());
         if (refusal.isPresent()) {
             log.warn("refusing {} for worker {}: {}", v, v.body().getWorker().getName(), refusal.get());
             finish(v, events, new AttemptRunner.Attempt(RunOutcome.notRun(refusal.get()), false), Duration.ZERO);
             return;
         }
         v.phase = Version.Phase.STARTING;
+        v.reservation = spend.reserve(v.runId, budget);
         Instant now = clock.instant();
         TaskLedgerEntry lease = entries.running(v, now.plus(properties.leaseTtl()), now);
         RunEvent started = events.of(RunStarted.newBuilder().setAdapter(v.body().getWorker().getAgent().getAdapter())
@@ -354,10 +392,12 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         CompletableFuture<Void> leaseWritten = new CompletableFuture<>();
         v.run = supervisor.start(events, v.body(), leaseWritten, progress -> publisher.writeSoon(run(progress)),
                 attempt -> post(() -> runEnded(v, events, attempt)));
-        publisher.write(List.of(LedgerEntries.record(v.partition, lease), run(started))).whenCompleteAsync((ok, failed) -> {
+        publisher.write(List.of(LedgerEntries.record(v.partition, lease), v.reservation, run(started))).whenCompleteAsync((ok, failed) -> {
             if (failed != null) {
                 log.warn("{}: not started, its lease was not written: {}", v, failed.getMessage());
                 v.abandoned = "its lease was not written";
+                spend.settle(v.reservation, 0); // counted here only: it never reached Kafka
+                v.reservation = null;
                 leaseWritten.completeExceptionally(failed);
                 return;
             }
@@ -404,7 +444,12 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         Instant next = wait.map(now::plus).orElse(null);
         TaskLedgerEntry entry = again ? entries.retryWait(v, next, now) : entries.ended(v, f.getOutcome(), now);
         v.phase = Version.Phase.FINISHING;
-        publisher.write(List.of(LedgerEntries.record(v.partition, entry), run(events.of(f)))).whenCompleteAsync((ok, failed) -> {
+        List<ProducerRecord<String, Object>> records = new ArrayList<>(List.of(LedgerEntries.record(v.partition, entry), run(events.of(f))));
+        if (v.reservation != null) {
+            records.add(spend.settle(v.reservation, f.getCostUsd() == null ? 0 : f.getCostUsd()));
+            v.reservation = null;
+        }
+        publisher.write(records).whenCompleteAsync((ok, failed) -> {
             if (failed != null) {
                 log.error("{}: the outcome of run {} was not written: {}", v, events.runId(), failed.getMessage());
                 forget(v);
@@ -503,7 +548,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         v.cancelRequested = true;
         v.cancelReason = reason;
         return switch (v.phase) {
-            case WAITING, QUEUED, BACKOFF -> endWithoutRun(v, "cancelled before its " + (v.attempt == 0 ? "first" : "next") + " attempt");
+            case WAITING, QUEUED, BACKOFF, SPEND_WAIT -> endWithoutRun(v, "cancelled before its " + (v.attempt == 0 ? "first" : "next") + " attempt");
             case STARTING, RUNNING -> {
                 if (v.run != null) {
                     v.run.stop(reason);

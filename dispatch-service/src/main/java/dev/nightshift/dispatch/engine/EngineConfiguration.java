@@ -2,6 +2,7 @@ package dev.nightshift.dispatch.engine;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -12,11 +13,15 @@ import dev.nightshift.dispatch.ledger.LedgerReader;
 import dev.nightshift.dispatch.publish.Publisher;
 import dev.nightshift.dispatch.run.AttemptRunner;
 import dev.nightshift.dispatch.run.RunSupervisor;
+import dev.nightshift.dispatch.spend.SpendLedger;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /** The dispatcher and the parts it writes and reads the ledger with, named after this instance. */
@@ -53,7 +58,21 @@ class EngineConfiguration {
 
     @Bean
     Dispatcher dispatcher(DispatchProperties properties, AttemptRunner runner, RunSupervisor supervisor, Publisher publisher,
-            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, DispatchInstance dispatchInstance) {
-        return new Dispatcher(properties, runner, supervisor, publisher, reader, valve, metrics, dispatchInstance.id());
+            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, SpendLedger spend, DispatchInstance dispatchInstance) {
+        return new Dispatcher(properties, runner, supervisor, publisher, reader, valve, metrics, spend, dispatchInstance.id());
+    }
+
+    @Bean
+    SpendLedger spendLedger(DispatchProperties properties, KafkaAdmin admin, KafkaProperties kafka, DispatchInstance dispatchInstance,
+            MeterRegistry meters) {
+        SpendLedger spend = new SpendLedger(properties.spend().dailyCeilingUsd(), properties.spend().zone(), Clock.systemUTC(),
+                dispatchInstance.id(), admin, kafka.buildConsumerProperties());
+        Gauge.builder("nightshift.dispatch.spend.today.usd", spend, SpendLedger::spentToday)
+                .description("Spent or reserved today (spend zone) by all dispatchers, as this one has read it")
+                .register(meters);
+        Gauge.builder("nightshift.dispatch.spend.ceiling.usd", spend, SpendLedger::ceilingUsd)
+                .description("The daily spend ceiling")
+                .register(meters);
+        return spend;
     }
 }

@@ -9,6 +9,7 @@ import dev.nightshift.dispatch.run.RunSupervisor;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.kafka.support.Acknowledgment;
 
 /** One task version as this dispatcher handles it. Touched only on the dispatcher's thread. */
@@ -25,6 +26,8 @@ final class Version {
         RUNNING,
         /** Its agent runs on another instance (it had the partition before): wait for its end or its lease to expire. */
         WATCHING,
+        /** Waiting for the next day: today's spend ceiling has no room for its budget. */
+        SPEND_WAIT,
         /** Waiting for the retry backoff before the next attempt. */
         BACKOFF,
         /** Its outcome is being written. */
@@ -55,6 +58,10 @@ final class Version {
     boolean takenOver;
     boolean cancelRequested;
     String cancelReason;
+    /** The running attempt's reservation on nightshift.spend, settled with its outcome. */
+    ProducerRecord<String, Object> reservation;
+    /** The day it last told its task that it waits for the spend ceiling: once a day. */
+    String spendNoticeDay;
     ScheduledFuture<?> timer;
 
     Version(String taskKey, String taskVersion, int partition, long firstOffset, TaskEvent request) {

@@ -68,6 +68,11 @@ public class AttemptRunner {
     public record Attempt(RunFinished finished, boolean agentRan) {
     }
 
+    /** What one run of this worker may spend. */
+    public double costBudget(WorkerSpec worker) {
+        return ceiling.costBudget(worker);
+    }
+
     /** Why this worker may not run here (dispatch's ceiling, a missing agent), or empty when it may. */
     public Optional<String> refusal(WorkerSpec worker) {
         String adapter = worker.getAgent().getAdapter();

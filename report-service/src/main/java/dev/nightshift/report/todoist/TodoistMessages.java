@@ -2,6 +2,7 @@ package dev.nightshift.report.todoist;
 
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
+import dev.nightshift.events.RunWaiting;
 
 /** The texts people read in their Todoist comments. */
 final class TodoistMessages {
@@ -25,6 +26,10 @@ final class TodoistMessages {
             case CANCELLED -> "Cancelled: " + finished.getReason();
             case FAILED, UNKNOWN -> "Failed (attempt " + attempt(run) + "): " + finished.getReason();
         };
+    }
+
+    static String waiting(RunWaiting waiting) {
+        return "Waiting: " + waiting.getReason() + ". It starts after " + waiting.getUntil() + ".";
     }
 
     private static String attempt(RunEvent run) {

@@ -10,6 +10,7 @@ import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.Source;
 import dev.nightshift.events.TodoistOutput;
 import dev.nightshift.report.ReportSink;
@@ -60,7 +61,9 @@ public class TodoistSink implements ReportSink {
                     addLabel(taskId, label, requestId(run, "label"));
                 }
             }
+            case RunWaiting w when output.getComment() -> todoist.comment(taskId, TodoistMessages.waiting(w), requestId(run, "waiting"));
             case RunStarted s -> { } // comments switched off
+            case RunWaiting w -> { }
             case RunProgress p -> { } // progress stays in the run events: a comment per step would bury the thread
             default -> throw new IllegalArgumentException("unknown run event body " + run.getBody().getClass().getName());
         }

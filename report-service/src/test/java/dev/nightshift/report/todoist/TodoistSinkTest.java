@@ -25,6 +25,7 @@ import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.events.TodoistOutput;
@@ -136,6 +137,17 @@ class TodoistSinkTest {
                 "{\"task_id\":\"T1\",\"content\":\"Cancelled: the task was completed in Todoist\"}")));
         todoist.verify(0, getRequestedFor(urlEqualTo("/api/v1/tasks/T1")));
         todoist.verify(0, postRequestedFor(urlEqualTo("/api/v1/tasks/T1")));
+    }
+
+    @Test
+    void aTaskWaitingForTheSpendCeilingIsToldWhyAndUntilWhen() {
+        sink.report(run(1, RunWaiting.newBuilder().setReason("today's spend ceiling of $50.00 is reached ($49.80 spent or reserved; "
+                + "this run's budget is $2.00)").setUntil(Instant.parse("2026-11-23T00:00:00Z")).build()));
+
+        todoist.verify(postRequestedFor(urlEqualTo("/api/v1/comments")).withRequestBody(equalToJson("{\"task_id\":\"T1\",\"content\":"
+                + "\"Waiting: today's spend ceiling of $50.00 is reached ($49.80 spent or reserved; this run's budget is $2.00). "
+                + "It starts after 2026-11-23T00:00:00Z.\"}")));
+        assertThat(todoist.getAllServeEvents()).hasSize(1);
     }
 
     @Test
