@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -70,19 +72,20 @@ class StandaloneCommandIT {
         return Files.exists(output) ? Files.readString(output) : "";
     }
 
-    /** The first of {@code n} consecutive free ports (the services use base, base+1, ...). */
+    /**
+     * The first of {@code n} consecutive free ports (the services use base, base+1, ...), below the kernel's
+     * ephemeral range: a port from that range can be taken by any outgoing connection (the jar's own Kafka
+     * clients) in the seconds between this check and the jar binding it.
+     */
     private static int freeRange(int n) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int base;
-            try (ServerSocket s = new ServerSocket(0)) {
-                base = s.getLocalPort();
-            }
-            if (base + n >= 65535) {
-                continue;
-            }
+        // readAllLines, not readString: a /proc file reports size 0 and readString stops short
+        int ephemeralStart = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().strip().split("\\s+")[0]);
+        Random random = new Random();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int base = 10_000 + random.nextInt(Math.max(1, ephemeralStart - 10_000 - n));
             boolean free = true;
-            for (int i = 1; i < n && free; i++) {
-                try (ServerSocket s = new ServerSocket(base + i)) {
+            for (int i = 0; i < n && free; i++) {
+                try (ServerSocket s = new ServerSocket(base + i, 50, InetAddress.getLoopbackAddress())) {
                     free = true;
                 } catch (IOException e) {
                     free = false;
@@ -92,6 +95,6 @@ class StandaloneCommandIT {
                 return base;
             }
         }
-        throw new IOException("no range of " + n + " free ports found");
+        throw new IOException("no range of " + n + " free ports found below the ephemeral range");
     }
 }

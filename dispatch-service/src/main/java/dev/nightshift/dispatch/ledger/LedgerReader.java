@@ -58,6 +58,14 @@ public class LedgerReader implements SmartLifecycle {
 
     /** @param consumerProperties bootstrap servers and the registry settings; the rest is set here */
     public LedgerReader(Map<String, Object> consumerProperties) {
+        this.consumerProperties = assignedReader(consumerProperties, "nightshift-dispatch-ledger");
+    }
+
+    /**
+     * A consumer of dispatch's own that reads partitions it assigns itself, committed records only, Avro
+     * values: no group, no commits.
+     */
+    public static Map<String, Object> assignedReader(Map<String, Object> consumerProperties, String clientId) {
         Map<String, Object> p = new HashMap<>(consumerProperties);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         p.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
@@ -66,8 +74,8 @@ public class LedgerReader implements SmartLifecycle {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, io.apicurio.registry.serde.avro.AvroKafkaDeserializer.class);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "nightshift-dispatch-ledger");
-        this.consumerProperties = p;
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        return p;
     }
 
     public void setListener(Listener listener) {

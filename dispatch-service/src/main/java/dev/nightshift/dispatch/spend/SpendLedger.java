@@ -5,19 +5,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.nightshift.dispatch.ledger.LedgerReader;
 import dev.nightshift.events.SpendEntry;
 import dev.nightshift.events.Topics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -57,15 +55,7 @@ public class SpendLedger implements SmartLifecycle {
         this.clock = clock;
         this.instance = instance;
         this.admin = admin;
-        Map<String, Object> p = new HashMap<>(consumerProperties);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, io.apicurio.registry.serde.avro.AvroKafkaDeserializer.class);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "nightshift-dispatch-spend");
-        this.consumerProperties = p;
+        this.consumerProperties = LedgerReader.assignedReader(consumerProperties, "nightshift-dispatch-spend");
     }
 
     public double ceilingUsd() {
