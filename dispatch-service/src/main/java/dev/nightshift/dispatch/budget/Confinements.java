@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -37,7 +36,7 @@ public record Confinements(DispatchProperties.Sandbox defaults, DispatchProperti
             return Optional.of("network " + name(mode) + " is not allowed by nightshift.dispatch.ceiling.networks " + ceiling.networks());
         }
         try {
-            new EgressRules(s == null ? List.of() : s.getAllowHosts(), Map.of());
+            EgressRules.check(s == null ? List.of() : s.getAllowHosts());
         } catch (IllegalArgumentException e) {
             return Optional.of(e.getMessage());
         }

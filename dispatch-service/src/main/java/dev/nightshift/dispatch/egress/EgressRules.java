@@ -27,8 +27,13 @@ public record EgressRules(List<String> allowed, Map<String, InetAddress> pinned)
     public EgressRules {
         allowed = allowed.stream().map(e -> e.strip().toLowerCase(Locale.ROOT)).toList();
         pinned = Map.copyOf(pinned);
-        for (String entry : allowed) {
-            if (!entry.matches("(\\*\\.)?[a-z0-9.-]+(:[0-9]{1,5})?")) {
+        check(allowed);
+    }
+
+    /** Refuses, naming it, an entry that is not {@code name}, {@code name:port} or {@code *.domain[:port]}. */
+    public static void check(List<String> entries) {
+        for (String entry : entries) {
+            if (!entry.strip().toLowerCase(Locale.ROOT).matches("(\\*\\.)?[a-z0-9.-]+(:[0-9]{1,5})?")) {
                 throw new IllegalArgumentException("network allowlist entry '" + entry + "' is not name, name:port or *.domain[:port]");
             }
         }

@@ -314,12 +314,17 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     }
 
     private void backoff(Version v, Instant at) {
-        v.phase = Version.Phase.BACKOFF;
+        queueAt(v, Version.Phase.BACKOFF, at, "cancelled before its next attempt");
+    }
+
+    /** Holds the version in {@code phase} until {@code at}, then queues it, unless it was cancelled meanwhile. */
+    private void queueAt(Version v, Version.Phase phase, Instant at, String cancelledWhy) {
+        v.phase = phase;
         long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis());
         v.timer = loop.schedule(() -> post(() -> {
-            if (v.phase == Version.Phase.BACKOFF && versions.get(v.key()) == v) {
+            if (v.phase == phase && versions.get(v.key()) == v) {
                 if (v.cancelRequested) {
-                    endWithoutRun(v, "cancelled before its next attempt");
+                    endWithoutRun(v, cancelledWhy);
                 } else {
                     enqueue(v);
                 }
@@ -334,7 +339,6 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
      * next day in the spend zone; its task hears of it once a day.
      */
     private void waitForTomorrow(Version v, double budget) {
-        v.phase = Version.Phase.SPEND_WAIT;
         Instant until = spend.nextDay();
         String today = spend.today();
         String reason = "today's spend ceiling of $%.2f is reached ($%.2f spent or reserved; this run's budget is $%.2f)"
@@ -346,15 +350,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             RunEvents notice = new RunEvents(v.request, UUID.randomUUID().toString(), v.attempt + 1, clock);
             publisher.write(List.of(run(notice.of(RunWaiting.newBuilder().setReason(reason).setUntil(until).build()))));
         }
-        v.timer = loop.schedule(() -> post(() -> {
-            if (v.phase == Version.Phase.SPEND_WAIT && versions.get(v.key()) == v) {
-                if (v.cancelRequested) {
-                    endWithoutRun(v, "cancelled while waiting for the spend ceiling");
-                } else {
-                    enqueue(v);
-                }
-            }
-        }), Math.max(0, Duration.between(clock.instant(), until).toMillis()), TimeUnit.MILLISECONDS);
+        queueAt(v, Version.Phase.SPEND_WAIT, until, "cancelled while waiting for the spend ceiling");
     }
 
     private void startWhatFits() {
