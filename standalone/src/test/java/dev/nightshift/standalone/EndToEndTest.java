@@ -9,9 +9,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
@@ -191,11 +194,18 @@ class EndToEndTest {
         awaitRequests(taskId, 4);
         String runId = runEvents(taskId).getFirst().getRunId();
         assertThat(nightshift.workspaces.resolve(runId)).doesNotExist();
-        // the run's cgroups (dispatch runs in this JVM, so under this process's own) are gone with it
-        RunCgroups.forThisProcess().ifPresent(cgroups -> {
-            assertThat(cgroups.memory().resolve(runId)).doesNotExist();
-            assertThat(cgroups.pids().resolve(runId)).doesNotExist();
-        });
+        // no process of it is left in any run cgroup (dispatch runs in this JVM, so under this process's own);
+        // the emptied groups themselves are kept for later runs
+        // (other tests' runs share them, so: until every one is empty)
+        RunCgroups.forThisProcess().ifPresent(cgroups -> await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            for (Path controller : List.of(cgroups.memory(), cgroups.pids())) {
+                try (Stream<Path> groups = Files.list(controller)) {
+                    for (Path group : groups.filter(Files::isDirectory).toList()) {
+                        assertThat(Files.readAllLines(group.resolve("cgroup.procs"))).as("processes in %s", group).isEmpty();
+                    }
+                }
+            }
+        }));
     }
 
     @Test

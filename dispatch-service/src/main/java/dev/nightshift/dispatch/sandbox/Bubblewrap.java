@@ -62,7 +62,7 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
     public SandboxRun open(String runId, Path template, Confinement confinement) throws IOException {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            RunCgroup cgroup = cgroups == null ? null : cgroups.create(runId, confinement.limits());
+            RunCgroup cgroup = cgroups == null ? null : cgroups.take(confinement.limits());
             if (cgroup != null) {
                 opened.add(cgroup);
             }
@@ -85,6 +85,13 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         } catch (IOException | RuntimeException e) {
             closeAll(opened);
             throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (cgroups != null) {
+            cgroups.close();
         }
     }
 

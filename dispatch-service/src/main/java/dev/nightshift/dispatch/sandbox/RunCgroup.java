@@ -9,8 +9,11 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One run's memory and pids cgroups. Closing it kills whatever is still in them and removes them. */
-public record RunCgroup(Path memory, Path pids) implements AutoCloseable {
+/**
+ * One run's memory and pids cgroups. Closing it kills whatever is still in them; emptied, they go back to
+ * their {@link RunCgroups} for a later run.
+ */
+public record RunCgroup(Path memory, Path pids, RunCgroups owner) implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RunCgroup.class);
 
@@ -19,39 +22,57 @@ public record RunCgroup(Path memory, Path pids) implements AutoCloseable {
         return "echo $$ > " + memory.resolve("cgroup.procs") + " && echo $$ > " + pids.resolve("cgroup.procs") + " && ";
     }
 
-    /** How often the kernel killed a process of this run for going over its memory. */
-    public long oomKills() {
-        try {
-            return Files.readAllLines(memory.resolve("memory.oom_control")).stream()
-                    .filter(l -> l.startsWith("oom_kill ")).mapToLong(l -> Long.parseLong(l.substring(9).strip())).sum();
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
+    RunCgroup limit(RunLimits limits) throws IOException {
+        Files.writeString(memory.resolve("memory.limit_in_bytes"), Long.toString(limits.memory().toBytes()));
+        Files.writeString(pids.resolve("pids.max"), Integer.toString(limits.processes()));
+        return this;
     }
 
     @Override
     public void close() {
+        if (empty()) {
+            owner.release(this);
+        } else {
+            log.warn("cgroup {} still holds processes after 10 s; not reused", memory);
+        }
+    }
+
+    /** Kills what is left in the groups and waits until the kernel has let it go. */
+    private boolean empty() {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         for (Path group : List.of(pids, memory)) {
             while (true) {
                 try {
                     List<String> left = Files.readAllLines(group.resolve("cgroup.procs"));
-                    left.forEach(pid -> ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroyForcibly));
-                    Files.delete(group);
-                    break;
-                } catch (IOException e) {
-                    // processes still exiting keep the group busy for a moment
-                    if (System.nanoTime() > deadline) {
-                        log.warn("cgroup {} not removed: {}", group, e.getMessage());
+                    if (left.isEmpty()) {
                         break;
                     }
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
+                    left.forEach(pid -> ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroyForcibly));
+                } catch (IOException e) {
+                    log.warn("cgroup {}: {}", group, e.getMessage());
+                    return false;
                 }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Gone for good: a group that could not be reused. */
+    void remove() {
+        for (Path group : List.of(pids, memory)) {
+            try {
+                Files.deleteIfExists(group);
+            } catch (IOException e) {
+                log.warn("cgroup {} not removed: {}", group, e.getMessage());
             }
         }
     }
