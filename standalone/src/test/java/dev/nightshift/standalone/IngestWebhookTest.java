@@ -118,6 +118,22 @@ class IngestWebhookTest {
     }
 
     @Test
+    void aProjectTheTokensUserCannotSeeIs200AndPublishesNothing() throws Exception {
+        String taskId = EndToEndTest.newTaskId();
+        double before = webhookCount("ignored");
+
+        HttpResponse<String> r = TodoistWebhooks.send(nightshift.webhookUrl(),
+                TodoistWebhooks.itemAdded(taskId, RunningNightshift.INVISIBLE_PROJECT_ID, "Someone else's task"),
+                RunningNightshift.CLIENT_SECRET, "d-" + taskId);
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).contains("\"result\":\"ignored\"").contains(RunningNightshift.INVISIBLE_PROJECT_ID);
+        assertThat(webhookCount("ignored")).isEqualTo(before + 1);
+        assertThat(published(taskId)).isEmpty();
+    }
+
+    /** A look-up that fails for a reason of Todoist's own may hide a task a worker wants: Todoist retries it. */
+    @Test
     void aProjectThatCannotBeLookedUpIs503SoTodoistRetries() throws Exception {
         String taskId = EndToEndTest.newTaskId();
         HttpResponse<String> r = TodoistWebhooks.send(nightshift.webhookUrl(),

@@ -33,6 +33,8 @@ public final class RunningNightshift {
     /** A project whose lookup fails, as when Todoist's API is down. */
     public static final String UNREADABLE_PROJECT_ID = "6Jf8VQXxUNREADABLE";
     /** A project whose lookup never answers in time. */
+    /** A project the token's user cannot see: Todoist answers 404 to its look-up. */
+    public static final String INVISIBLE_PROJECT_ID = "6Jf8VQXxINVISIBLE";
     public static final String SLOW_PROJECT_ID = "6Jf8VQXxSLOWPROJECT";
 
     private static RunningNightshift instance;
@@ -157,6 +159,8 @@ public final class RunningNightshift {
         todoist.stubFor(post(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\"}")));
         todoist.stubFor(WireMock.get("/api/v1/projects/" + NAMED_PROJECT_ID).willReturn(okJson("{\"id\":\"" + NAMED_PROJECT_ID + "\",\"name\":\"" + NAMED_PROJECT + "\"}")));
         todoist.stubFor(WireMock.get("/api/v1/projects/" + UNREADABLE_PROJECT_ID).willReturn(WireMock.serverError()));
+        todoist.stubFor(WireMock.get("/api/v1/projects/" + INVISIBLE_PROJECT_ID).willReturn(WireMock.notFound()
+                .withHeader("Content-Type", "application/json").withBody("{\"error\":\"Project not found\"}")));
         todoist.stubFor(WireMock.get("/api/v1/projects/" + SLOW_PROJECT_ID).willReturn(okJson("{\"name\":\"Late\"}").withFixedDelay(15_000)));
         todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/projects/[^/]+")).atPriority(10).willReturn(okJson("{\"id\":\"p\",\"name\":\"Groceries\"}")));
     }

@@ -12,8 +12,10 @@ import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 
+import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.Topics;
+import org.apache.avro.Schema;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -23,6 +25,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -82,6 +86,38 @@ class SchemaRegistryTest {
         HttpResponse<String> check = post("/compatibility/subjects/" + SUBJECT + "/versions/latest", compatible);
         assertThat(check.statusCode()).as(check.body()).isEqualTo(200);
         assertThat(JSON.readTree(check.body()).path("is_compatible").asBoolean()).as(check.body()).isTrue();
+    }
+
+    /**
+     * Each event schema as this code writes it can read what the last released code wrote: the released
+     * schema (a copy in test resources, taken before a change to the contract) registered first, the
+     * current one checked against it under BACKWARD.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TaskEvent", "RunEvent"})
+    void theCurrentSchemasReadWhatTheReleasedOnesWrote(String name) throws Exception {
+        String subject = "released-" + name + "-" + UUID.randomUUID();
+        JsonNode released;
+        try (var in = SchemaRegistryTest.class.getResourceAsStream("/released/" + name + ".avsc")) {
+            released = JSON.readTree(in);
+        }
+        Schema current = name.equals("TaskEvent") ? TaskEvent.getClassSchema() : RunEvent.getClassSchema();
+        HttpResponse<String> config = HTTP.send(HttpRequest.newBuilder(URI.create(SharedInfrastructure.get().ccompatUrl() + "/config/" + subject))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"BACKWARD\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(config.statusCode()).as(config.body()).isEqualTo(200);
+        HttpResponse<String> register = post("/subjects/" + subject + "/versions", released);
+        assertThat(register.statusCode()).as(register.body()).isEqualTo(200);
+
+        HttpResponse<String> check = post("/compatibility/subjects/" + subject + "/versions/latest", JSON.readTree(current.toString()));
+
+        assertThat(check.statusCode()).as(check.body()).isEqualTo(200);
+        assertThat(JSON.readTree(check.body()).path("is_compatible").asBoolean()).as(check.body()).isTrue();
+        // and a change that breaks it is refused under the same rule, so the check can fail
+        ObjectNode broken = (ObjectNode) JSON.readTree(current.toString());
+        broken.withArray("fields").addObject().put("name", "mandatory").put("type", "string");
+        HttpResponse<String> refused = post("/compatibility/subjects/" + subject + "/versions/latest", broken);
+        assertThat(JSON.readTree(refused.body()).path("is_compatible").asBoolean()).as(refused.body()).isFalse();
     }
 
     private static HttpResponse<String> post(String path, JsonNode schema) throws Exception {

@@ -1,6 +1,7 @@
 package dev.nightshift.ingest.routing;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.boot.convert.DurationStyle;
@@ -12,15 +13,16 @@ import org.springframework.util.unit.DataSize;
  */
 record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
 
-    record WorkerYaml(String name, TriggerYaml trigger, String goal, AgentYaml agent, BudgetYaml budget, OutputsYaml outputs,
+    record WorkerYaml(String name, TriggerYaml trigger, String goal, AgentYaml agent, BudgetYaml budget, List<OutputYaml> outputs,
             SandboxYaml sandbox) {
         Worker toWorker() {
             if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,62}")) {
                 throw new IllegalArgumentException("name must be lower-case letters, digits and dashes (got '" + name + "')");
             }
-            if (trigger == null || trigger.todoist() == null || blank(trigger.todoist().project())) {
-                throw new IllegalArgumentException("trigger.todoist.project is required (a Todoist project id or name)");
+            if (trigger == null) {
+                throw new IllegalArgumentException("trigger is required: todoist or github");
             }
+            Trigger trig = trigger.toTrigger();
             if (blank(goal)) {
                 throw new IllegalArgumentException("goal is required");
             }
@@ -55,16 +57,47 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
             if (maxAttempts < 1) {
                 throw new IllegalArgumentException("budget.max-attempts must be at least 1");
             }
-            if (outputs == null || outputs.todoist() == null) {
-                throw new IllegalArgumentException("outputs.todoist is required: a Todoist-triggered worker reports back to Todoist");
-            }
-            TodoistOutputYaml t = outputs.todoist();
-            return new Worker(name, new Trigger.TodoistProject(trigger.todoist().project()), template,
+            List<Output> outs = outputs(trig);
+            return new Worker(name, trig, template,
                     new Worker.Agent(agent.adapter(), agent.model(),
                             agent.allowedTools() == null ? List.of() : List.copyOf(agent.allowedTools()), agent.workdir()),
                     new Worker.Budget(wallTime, budget.maxTurns(), budget.maxCostUsd(), maxAttempts),
-                    new Worker.Outputs(new Worker.TodoistOutput(t.comment() == null || t.comment(), t.doneLabel(), t.failedLabel())),
+                    outs,
                     sandbox == null ? null : sandbox.toSandbox());
+        }
+
+        /** Each entry names one sink; a sink that reports on the task itself must be the trigger's source. */
+        private List<Output> outputs(Trigger trig) {
+            if (outputs == null || outputs.isEmpty()) {
+                throw new IllegalArgumentException("outputs is required: a list of where runs report, e.g. [{" + trig.source() + ": {}}]");
+            }
+            List<Output> result = new ArrayList<>();
+            for (int i = 0; i < outputs.size(); i++) {
+                OutputYaml o = outputs.get(i);
+                String at = "outputs[" + i + "]";
+                List<Output> named = new ArrayList<>();
+                if (o != null && o.todoist() != null) {
+                    named.add(new Output.Todoist(o.todoist().comment() == null || o.todoist().comment(), o.todoist().doneLabel(),
+                            o.todoist().failedLabel()));
+                }
+                if (o != null && o.github() != null) {
+                    named.add(new Output.GitHub(o.github().comment() == null || o.github().comment(), o.github().doneLabel(),
+                            o.github().failedLabel()));
+                }
+                if (named.size() != 1) {
+                    throw new IllegalArgumentException(at + " must name exactly one sink: todoist or github");
+                }
+                Output out = named.getFirst();
+                if (!out.sink().equals(trig.source())) {
+                    throw new IllegalArgumentException(at + "." + out.sink() + ": reports on the task itself, so the trigger must be "
+                            + out.sink() + " too (it is " + trig.source() + ")");
+                }
+                if (result.stream().anyMatch(r -> r.sink().equals(out.sink()))) {
+                    throw new IllegalArgumentException(at + "." + out.sink() + " is listed twice");
+                }
+                result.add(out);
+            }
+            return List.copyOf(result);
         }
     }
 
@@ -127,10 +160,40 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
     record LimitsYaml(String memory, Integer processes, String cpuTime, String fileSize, Integer openFiles, String workspace, String tmp) {
     }
 
-    record TriggerYaml(TodoistTriggerYaml todoist) {
+    /** Exactly one source. */
+    record TriggerYaml(TodoistTriggerYaml todoist, GitHubTriggerYaml github) {
+        Trigger toTrigger() {
+            if ((todoist == null) == (github == null)) {
+                throw new IllegalArgumentException("trigger must name exactly one source: todoist or github");
+            }
+            if (todoist != null) {
+                if (blank(todoist.project())) {
+                    throw new IllegalArgumentException("trigger.todoist.project is required (a Todoist project id or name)");
+                }
+                return new Trigger.TodoistProject(todoist.project());
+            }
+            return github.toTrigger();
+        }
     }
 
     record TodoistTriggerYaml(String project) {
+    }
+
+    record GitHubTriggerYaml(String repository, String label, String assignee, String mention, Boolean pullRequests, String pushBranch) {
+        Trigger toTrigger() {
+            if (repository == null || !repository.matches("[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")) {
+                throw new IllegalArgumentException("trigger.github.repository must be owner/name (got '" + repository + "')");
+            }
+            boolean prs = pullRequests != null && pullRequests;
+            if (blank(label) && blank(assignee) && blank(mention) && !prs && blank(pushBranch)) {
+                throw new IllegalArgumentException("trigger.github needs at least one of label, assignee, mention, pull-requests, push-branch");
+            }
+            if (!blank(mention) && !mention.startsWith("@")) {
+                throw new IllegalArgumentException("trigger.github.mention must be a handle starting with @ (got '" + mention + "')");
+            }
+            return new Trigger.GitHubRepository(repository, nullIfBlank(label), nullIfBlank(assignee), nullIfBlank(mention), prs,
+                    nullIfBlank(pushBranch));
+        }
     }
 
     record AgentYaml(String adapter, String model, List<String> allowedTools, String workdir) {
@@ -139,13 +202,18 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
     record BudgetYaml(String wallTime, Integer maxTurns, Double maxCostUsd, Integer maxAttempts) {
     }
 
-    record OutputsYaml(TodoistOutputYaml todoist) {
+    /** One list entry: one sink by name. */
+    record OutputYaml(SinkYaml todoist, SinkYaml github) {
     }
 
-    record TodoistOutputYaml(Boolean comment, String doneLabel, String failedLabel) {
+    record SinkYaml(Boolean comment, String doneLabel, String failedLabel) {
     }
 
     private static boolean blank(String s) {
         return s == null || s.isBlank();
+    }
+
+    private static String nullIfBlank(String s) {
+        return blank(s) ? null : s;
     }
 }

@@ -46,16 +46,13 @@ public final class TaskRequests {
                 "task_key", taskKey));
         Worker.Agent a = worker.agent();
         Worker.Budget b = worker.budget();
-        Worker.TodoistOutput t = worker.outputs().todoist();
         WorkerSpec spec = WorkerSpec.newBuilder()
                 .setName(worker.name())
                 .setAgent(AgentSpec.newBuilder().setAdapter(a.adapter()).setModel(a.model())
                         .setAllowedTools(a.allowedTools()).setWorkdir(a.workdir()).build())
                 .setBudget(Budget.newBuilder().setWallTimeMillis(b.wallTime().toMillis()).setMaxTurns(b.maxTurns())
                         .setMaxCostUsd(b.maxCostUsd()).setMaxAttempts(b.maxAttempts()).build())
-                .setOutputs(Outputs.newBuilder().setTodoist(t == null ? null
-                        : TodoistOutput.newBuilder().setComment(t.comment()).setDoneLabel(t.doneLabel())
-                                .setFailedLabel(t.failedLabel()).build()).build())
+                .setOutputs(outputs(worker))
                 .setSandbox(sandbox(worker.sandbox()))
                 .build();
         return TaskEvent.newBuilder()
@@ -65,6 +62,16 @@ public final class TaskRequests {
                 .setTask(task)
                 .setBody(TaskRequested.newBuilder().setTaskVersion(taskVersion).setPrompt(prompt).setWorker(spec).build())
                 .build();
+    }
+
+    /**
+     * The event's outputs. Only Todoist's travel yet: carrying a GitHub output needs the list of sinks in the
+     * Avro contract, which comes with GitHub's endpoint (nothing starts a GitHub worker before it).
+     */
+    private static Outputs outputs(Worker worker) {
+        return Outputs.newBuilder().setTodoist(worker.output(Output.Todoist.class)
+                .map(t -> TodoistOutput.newBuilder().setComment(t.comment()).setDoneLabel(t.doneLabel()).setFailedLabel(t.failedLabel()).build())
+                .orElse(null)).build();
     }
 
     private static SandboxSpec sandbox(Worker.Sandbox s) {

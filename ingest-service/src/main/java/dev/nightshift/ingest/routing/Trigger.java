@@ -1,12 +1,39 @@
 package dev.nightshift.ingest.routing;
 
-/** What starts a worker. Closed: each source adds its own kind here. */
+/** What starts a worker: one kind per source. */
 public sealed interface Trigger {
+
+    /** The source whose tasks this trigger starts; a worker's task-bound outputs must report there. */
+    String source();
 
     /** A task added to a Todoist project, named by its id or its name. */
     record TodoistProject(String project) implements Trigger {
         public boolean matches(String projectId, String projectName) {
             return project.equals(projectId) || project.equals(projectName);
+        }
+
+        @Override
+        public String source() {
+            return "todoist";
+        }
+    }
+
+    /**
+     * Activity in one GitHub repository; any of the conditions set starts the worker.
+     *
+     * @param repository   owner/name
+     * @param label        an issue opened with this label, or given it
+     * @param assignee     an issue assigned to this login
+     * @param mention      a comment containing this handle (e.g. {@code @nightshift}) by an allowed author
+     * @param pullRequests a pull request opened, or synchronized with new commits
+     * @param pushBranch   a push to this branch (its commit range is the task)
+     */
+    record GitHubRepository(String repository, String label, String assignee, String mention, boolean pullRequests,
+            String pushBranch) implements Trigger {
+
+        @Override
+        public String source() {
+            return "github";
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.nightshift.ingest.routing;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import org.springframework.util.unit.DataSize;
 
@@ -12,7 +13,7 @@ public record Worker(
         PromptTemplate goal,
         Agent agent,
         Budget budget,
-        Outputs outputs,
+        List<Output> outputs,
         Sandbox sandbox) {
 
     public record Agent(String adapter, String model, List<String> allowedTools, String workdir) {
@@ -31,9 +32,8 @@ public record Worker(
             DataSize fileSize, Integer openFiles, DataSize workspace, DataSize tmp) {
     }
 
-    public record Outputs(TodoistOutput todoist) {
-    }
-
-    public record TodoistOutput(boolean comment, String doneLabel, String failedLabel) {
+    /** The output of this kind, if the worker has one. */
+    public <T extends Output> Optional<T> output(Class<T> kind) {
+        return outputs.stream().filter(kind::isInstance).map(kind::cast).findFirst();
     }
 }

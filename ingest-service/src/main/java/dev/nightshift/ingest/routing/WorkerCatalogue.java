@@ -24,6 +24,8 @@ public final class WorkerCatalogue {
     private static final YAMLMapper YAML = YAMLMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            // outputs: {todoist: ...} (the form before outputs became a list) reads as a list of one
+            .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
             .build();
 
     private final List<Worker> workers;

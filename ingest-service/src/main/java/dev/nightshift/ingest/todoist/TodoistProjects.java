@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import dev.nightshift.ingest.webhook.RetryLater;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
+import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 import tools.jackson.databind.JsonNode;
@@ -30,7 +31,10 @@ public class TodoistProjects {
                 .build();
     }
 
-    /** Empty when no API token is set: then only workers naming the project id can match. */
+    /**
+     * Empty when no API token is set (then only workers naming the project id can match), or when Todoist
+     * answers that the token's user cannot see the project (404, 403).
+     */
     public Optional<String> nameOf(String projectId) {
         if (!enabled) {
             return Optional.empty();
@@ -46,6 +50,9 @@ public class TodoistProjects {
                 names.put(projectId, name);
             }
             return Optional.ofNullable(name);
+        } catch (HttpClientErrorException.NotFound | HttpClientErrorException.Forbidden e) {
+            // webhooks fire for every user of the app: a project this token's user cannot see is not ours
+            return Optional.empty();
         } catch (RestClientException e) {
             // Not knowing the project means not knowing whether a worker wants it: let Todoist retry.
             throw new RetryLater("could not read Todoist project " + projectId + " to match workers by name: "

@@ -46,7 +46,8 @@ class WorkerCatalogueTest {
         assertThat(w.trigger()).isEqualTo(new Trigger.TodoistProject("LinkedIn Writer"));
         assertThat(w.agent()).isEqualTo(new Worker.Agent("claude", "sonnet", List.of("Read", "Write"), "writer"));
         assertThat(w.budget()).isEqualTo(new Worker.Budget(Duration.ofMinutes(15), 30, 1.5, 3));
-        assertThat(w.outputs().todoist()).isEqualTo(new Worker.TodoistOutput(true, "agent-done", null));
+        // the form before outputs became a list still reads, as a list of one
+        assertThat(w.outputs()).containsExactly(new Output.Todoist(true, "agent-done", null));
         assertThat(w.goal().render(Map.of("title", "Kafka", "description", "at night")))
                 .isEqualTo("Write about: Kafka\nat night\n");
     }
@@ -90,13 +91,56 @@ class WorkerCatalogueTest {
         assertRefused(WRITER.replace("wall-time: 15m", "wall-time: soon"), "workers[0] (writer): budget.wall-time 'soon' is not a duration");
         assertRefused(WRITER.replace("{{title}}", "{{titel}}"), "workers[0] (writer): goal: unknown placeholder {{titel}}");
         assertRefused(WRITER.replace("adapter: claude", "adapter: ''"), "agent.adapter is required");
-        assertRefused(WRITER.replace("    outputs:\n      todoist:\n        done-label: agent-done\n", ""), "outputs.todoist is required");
+        assertRefused(WRITER.replace("    outputs:\n      todoist:\n        done-label: agent-done\n", ""), "workers[0] (writer): outputs is required");
         assertRefused(WRITER.replace("name: writer", "name: Writer Bot"), "name must be lower-case");
         assertRefused(WRITER.replace("max-turns: 30", "max-turns: 0"), "budget.max-turns must be at least 1");
         assertRefused(WRITER.replace("model: sonnet", "modle: sonnet"), "modle");
         assertRefused(WRITER + WRITER.substring("workers:\n".length()), "workers[1] (writer): name 'writer' is used twice");
         assertRefused("workers: []", "no workers");
         assertRefused("workers: [", "not a valid worker catalogue");
+    }
+
+    private static final String REVIEWER = """
+            workers:
+              - name: reviewer
+                trigger:
+                  github:
+                    repository: acme/api
+                    label: agent
+                    mention: "@nightshift"
+                    pull-requests: true
+                goal: Review {{url}}
+                agent:
+                  adapter: codex
+                budget:
+                  wall-time: 20m
+                outputs:
+                  - github:
+                      done-label: agent-done
+                      failed-label: agent-failed
+            """;
+
+    @Test
+    void aGitHubWorkerWithAListOfOutputs() {
+        Worker w = WorkerCatalogue.parse(REVIEWER).workers().getFirst();
+
+        assertThat(w.trigger()).isEqualTo(new Trigger.GitHubRepository("acme/api", "agent", null, "@nightshift", true, null));
+        assertThat(w.outputs()).containsExactly(new Output.GitHub(true, "agent-done", "agent-failed"));
+        assertThat(w.output(Output.GitHub.class)).isPresent();
+        assertThat(w.output(Output.Todoist.class)).isEmpty();
+    }
+
+    @Test
+    void triggersAndOutputsAreCheckedAgainstEachOther() {
+        assertRefused(REVIEWER.replace("repository: acme/api", "repository: api"), "workers[0] (reviewer): trigger.github.repository must be owner/name");
+        assertRefused(REVIEWER.replaceAll("(?m)^ *(label|mention|pull-requests):.*\n", ""), "trigger.github needs at least one of label, assignee, mention");
+        assertRefused(REVIEWER.replace("mention: \"@nightshift\"", "mention: nightshift"), "trigger.github.mention must be a handle starting with @");
+        assertRefused(REVIEWER.replace("  - github:", "  - todoist:"),
+                "workers[0] (reviewer): outputs[0].todoist: reports on the task itself, so the trigger must be todoist too (it is github)");
+        assertRefused(REVIEWER + "      - github: {}\n", "outputs[1].github is listed twice");
+        assertRefused(REVIEWER + "      - {}\n", "outputs[1] must name exactly one sink");
+        assertRefused(REVIEWER.replace("      github:\n        repository", "      todoist:\n        project: x\n      github:\n        repository"),
+                "trigger must name exactly one source");
     }
 
     @Test

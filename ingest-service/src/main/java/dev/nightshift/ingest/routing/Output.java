@@ -1,0 +1,24 @@
+package dev.nightshift.ingest.routing;
+
+/** One place a worker's runs are reported to. Names only: report holds the credentials. */
+public sealed interface Output {
+
+    /** The sink's name in the catalogue, as in {@code outputs: [{todoist: ...}]}. */
+    String sink();
+
+    /** Comments and labels on the Todoist task. */
+    record Todoist(boolean comment, String doneLabel, String failedLabel) implements Output {
+        @Override
+        public String sink() {
+            return "todoist";
+        }
+    }
+
+    /** Comments and labels on the GitHub issue or pull request. */
+    record GitHub(boolean comment, String doneLabel, String failedLabel) implements Output {
+        @Override
+        public String sink() {
+            return "github";
+        }
+    }
+}
