@@ -57,12 +57,11 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
             if (maxAttempts < 1) {
                 throw new IllegalArgumentException("budget.max-attempts must be at least 1");
             }
-            List<Output> outs = outputs(trig);
             return new Worker(name, trig, template,
                     new Worker.Agent(agent.adapter(), agent.model(),
                             agent.allowedTools() == null ? List.of() : List.copyOf(agent.allowedTools()), agent.workdir()),
                     new Worker.Budget(wallTime, budget.maxTurns(), budget.maxCostUsd(), maxAttempts),
-                    outs,
+                    outputs(trig),
                     sandbox == null ? null : sandbox.toSandbox());
         }
 
@@ -75,15 +74,7 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
             for (int i = 0; i < outputs.size(); i++) {
                 OutputYaml o = outputs.get(i);
                 String at = "outputs[" + i + "]";
-                List<Output> named = new ArrayList<>();
-                if (o != null && o.todoist() != null) {
-                    named.add(new Output.Todoist(o.todoist().comment() == null || o.todoist().comment(), o.todoist().doneLabel(),
-                            o.todoist().failedLabel()));
-                }
-                if (o != null && o.github() != null) {
-                    named.add(new Output.GitHub(o.github().comment() == null || o.github().comment(), o.github().doneLabel(),
-                            o.github().failedLabel()));
-                }
+                List<Output> named = o == null ? List.of() : o.named();
                 if (named.size() != 1) {
                     throw new IllegalArgumentException(at + " must name exactly one sink: todoist or github");
                 }
@@ -204,9 +195,24 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
 
     /** One list entry: one sink by name. */
     record OutputYaml(SinkYaml todoist, SinkYaml github) {
+        /** The sinks this entry names: one, when it is well formed. */
+        List<Output> named() {
+            List<Output> named = new ArrayList<>();
+            if (todoist != null) {
+                named.add(new Output.Todoist(todoist.comments(), todoist.doneLabel(), todoist.failedLabel()));
+            }
+            if (github != null) {
+                named.add(new Output.GitHub(github.comments(), github.doneLabel(), github.failedLabel()));
+            }
+            return named;
+        }
     }
 
     record SinkYaml(Boolean comment, String doneLabel, String failedLabel) {
+        /** Comments are on unless turned off. */
+        boolean comments() {
+            return comment == null || comment;
+        }
     }
 
     private static boolean blank(String s) {
