@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 
 import dev.nightshift.events.AgentSpec;
 import dev.nightshift.events.Budget;
-import dev.nightshift.events.Outputs;
+import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.Source;
@@ -251,7 +251,7 @@ public final class DispatchBench {
                         .setName("bench")
                         .setAgent(AgentSpec.newBuilder().setAdapter("claude").build())
                         .setBudget(Budget.newBuilder().setWallTimeMillis(Duration.ofMinutes(2).toMillis()).setMaxAttempts(1).build())
-                        .setOutputs(Outputs.newBuilder().build())
+                        .setOutputs(OutputSinks.of(List.of()))
                         .build()).build())
                 .build();
         return new ProducerRecord<>(Topics.TASKS, key, event);

@@ -13,7 +13,7 @@ import java.util.Properties;
 
 import dev.nightshift.events.AgentSpec;
 import dev.nightshift.events.Budget;
-import dev.nightshift.events.Outputs;
+import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRef;
@@ -111,7 +111,7 @@ class DataDirectoryTest {
                         .setWorker(WorkerSpec.newBuilder().setName("writer")
                                 .setAgent(AgentSpec.newBuilder().setAdapter("claude").build())
                                 .setBudget(Budget.newBuilder().setWallTimeMillis(60_000).build())
-                                .setOutputs(Outputs.newBuilder().build()).build())
+                                .setOutputs(OutputSinks.of(List.of())).build())
                         .build())
                 .build();
     }

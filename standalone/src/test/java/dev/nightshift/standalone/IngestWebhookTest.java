@@ -16,6 +16,8 @@ import dev.nightshift.events.TaskCancelled;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
+import dev.nightshift.events.TodoistOutput;
+import dev.nightshift.events.TodoistTask;
 import dev.nightshift.ingest.IngestApplication;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -111,7 +113,11 @@ class IngestWebhookTest {
         assertThat(requested.getWorker().getName()).isEqualTo("named");
         assertThat(requested.getWorker().getAgent().getAdapter()).isEqualTo("claude");
         assertThat(requested.getWorker().getBudget().getWallTimeMillis()).isEqualTo(5000);
-        assertThat(requested.getWorker().getOutputs().getTodoist().getDoneLabel()).isEqualTo("agent-done");
+        assertThat(requested.getWorker().getOutputs().getSinks()).singleElement()
+                .isInstanceOfSatisfying(TodoistOutput.class, t -> assertThat(t.getDoneLabel()).isEqualTo("agent-done"));
+        assertThat(requested.getWorker().getOutputs().getTodoist().getDoneLabel()).as("for readers older than sinks").isEqualTo("agent-done");
+        assertThat(event.getTask().getLabels()).containsExactly("writing");
+        assertThat(event.getTask().getReference()).isEqualTo(TodoistTask.newBuilder().setId(taskId).setProjectId(RunningNightshift.NAMED_PROJECT_ID).build());
         assertThat(nightshift.todoist.findAll(getRequestedFor(urlEqualTo("/api/v1/projects/" + RunningNightshift.NAMED_PROJECT_ID))))
                 .isNotEmpty()
                 .allSatisfy(req -> assertThat(req.getHeader("Authorization")).isEqualTo("Bearer ingest-token"));

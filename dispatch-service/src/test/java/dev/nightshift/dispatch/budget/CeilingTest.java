@@ -8,7 +8,7 @@ import java.util.List;
 import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.events.AgentSpec;
 import dev.nightshift.events.Budget;
-import dev.nightshift.events.Outputs;
+import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.WorkerSpec;
 import org.junit.jupiter.api.Test;
 
@@ -71,7 +71,7 @@ class CeilingTest {
                 .setName("w")
                 .setAgent(AgentSpec.newBuilder().setAdapter(adapter).setAllowedTools(tools).build())
                 .setBudget(Budget.newBuilder().setWallTimeMillis(wallTime.toMillis()).build())
-                .setOutputs(Outputs.newBuilder().build())
+                .setOutputs(OutputSinks.of(List.of()))
                 .build();
     }
 }

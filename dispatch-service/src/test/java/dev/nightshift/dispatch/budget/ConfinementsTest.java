@@ -13,7 +13,7 @@ import dev.nightshift.dispatch.sandbox.Network;
 import dev.nightshift.dispatch.sandbox.Sandboxes;
 import dev.nightshift.events.AgentSpec;
 import dev.nightshift.events.Budget;
-import dev.nightshift.events.Outputs;
+import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.SandboxSpec;
 import dev.nightshift.events.WorkerSpec;
 import org.junit.jupiter.api.Test;
@@ -67,7 +67,7 @@ class ConfinementsTest {
         return WorkerSpec.newBuilder().setName("w")
                 .setAgent(AgentSpec.newBuilder().setAdapter("claude").build())
                 .setBudget(Budget.newBuilder().setWallTimeMillis(60_000).build())
-                .setOutputs(Outputs.newBuilder().build())
+                .setOutputs(OutputSinks.of(List.of()))
                 .setSandbox(sandbox)
                 .build();
     }

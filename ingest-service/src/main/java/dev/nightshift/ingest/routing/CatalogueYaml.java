@@ -194,25 +194,29 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
     }
 
     /** One list entry: one sink by name. */
-    record OutputYaml(SinkYaml todoist, SinkYaml github) {
+    record OutputYaml(TodoistSinkYaml todoist, GitHubSinkYaml github) {
         /** The sinks this entry names: one, when it is well formed. */
         List<Output> named() {
             List<Output> named = new ArrayList<>();
             if (todoist != null) {
-                named.add(new Output.Todoist(todoist.comments(), todoist.doneLabel(), todoist.failedLabel()));
+                named.add(new Output.Todoist(comments(todoist.comment()), todoist.doneLabel(), todoist.failedLabel()));
             }
             if (github != null) {
-                named.add(new Output.GitHub(github.comments(), github.doneLabel(), github.failedLabel()));
+                named.add(new Output.GitHub(comments(github.comment()), nullIfBlank(github.workingLabel()), github.doneLabel(), github.failedLabel()));
             }
             return named;
         }
     }
 
-    record SinkYaml(Boolean comment, String doneLabel, String failedLabel) {
-        /** Comments are on unless turned off. */
-        boolean comments() {
-            return comment == null || comment;
-        }
+    record TodoistSinkYaml(Boolean comment, String doneLabel, String failedLabel) {
+    }
+
+    record GitHubSinkYaml(Boolean comment, String workingLabel, String doneLabel, String failedLabel) {
+    }
+
+    /** Comments are on unless turned off. */
+    private static boolean comments(Boolean comment) {
+        return comment == null || comment;
     }
 
     private static boolean blank(String s) {

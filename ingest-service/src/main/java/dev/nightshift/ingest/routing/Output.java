@@ -14,8 +14,8 @@ public sealed interface Output {
         }
     }
 
-    /** Comments and labels on the GitHub issue or pull request. */
-    record GitHub(boolean comment, String doneLabel, String failedLabel) implements Output {
+    /** A tracking comment and labels on the GitHub issue or pull request; {@code workingLabel} is held while a run goes on. */
+    record GitHub(boolean comment, String workingLabel, String doneLabel, String failedLabel) implements Output {
         @Override
         public String sink() {
             return "github";

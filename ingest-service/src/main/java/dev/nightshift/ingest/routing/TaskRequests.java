@@ -7,6 +7,8 @@ import java.util.UUID;
 
 import dev.nightshift.events.AgentSpec;
 import dev.nightshift.events.Budget;
+import dev.nightshift.events.GitHubOutput;
+import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.Outputs;
 import dev.nightshift.events.TaskCancelled;
 import dev.nightshift.events.TaskEvent;
@@ -64,14 +66,17 @@ public final class TaskRequests {
                 .build();
     }
 
-    /**
-     * The event's outputs. Only Todoist's travel yet: carrying a GitHub output needs the list of sinks in the
-     * Avro contract, which comes with GitHub's endpoint (nothing starts a GitHub worker before it).
-     */
     private static Outputs outputs(Worker worker) {
-        return Outputs.newBuilder().setTodoist(worker.output(Output.Todoist.class)
-                .map(t -> TodoistOutput.newBuilder().setComment(t.comment()).setDoneLabel(t.doneLabel()).setFailedLabel(t.failedLabel()).build())
-                .orElse(null)).build();
+        return OutputSinks.of(worker.outputs().stream().map(TaskRequests::sink).toList());
+    }
+
+    private static Object sink(Output output) {
+        return switch (output) {
+            case Output.Todoist t -> TodoistOutput.newBuilder().setComment(t.comment()).setDoneLabel(t.doneLabel())
+                    .setFailedLabel(t.failedLabel()).build();
+            case Output.GitHub g -> GitHubOutput.newBuilder().setComment(g.comment()).setWorkingLabel(g.workingLabel())
+                    .setDoneLabel(g.doneLabel()).setFailedLabel(g.failedLabel()).build();
+        };
     }
 
     private static SandboxSpec sandbox(Worker.Sandbox s) {

@@ -2,12 +2,14 @@ package dev.nightshift.ingest.todoist;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRef;
+import dev.nightshift.events.TodoistTask;
 import dev.nightshift.ingest.IngestProperties;
 import dev.nightshift.ingest.publish.TaskPublisher;
 import dev.nightshift.ingest.routing.TaskRequests;
@@ -116,6 +118,8 @@ public class TodoistWebhookController {
                 .setTitle(item.content())
                 .setDescription(item.description() == null ? "" : item.description())
                 .setUrl("https://app.todoist.com/app/task/" + item.id())
+                .setLabels(item.labels() == null ? List.of() : item.labels())
+                .setReference(TodoistTask.newBuilder().setId(item.id()).setProjectId(item.projectId()).build())
                 .build();
     }
 

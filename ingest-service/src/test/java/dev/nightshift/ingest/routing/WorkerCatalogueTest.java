@@ -116,6 +116,7 @@ class WorkerCatalogueTest {
                   wall-time: 20m
                 outputs:
                   - github:
+                      working-label: agent-working
                       done-label: agent-done
                       failed-label: agent-failed
             """;
@@ -125,7 +126,7 @@ class WorkerCatalogueTest {
         Worker w = WorkerCatalogue.parse(REVIEWER).workers().getFirst();
 
         assertThat(w.trigger()).isEqualTo(new Trigger.GitHubRepository("acme/api", "agent", null, "@nightshift", true, null));
-        assertThat(w.outputs()).containsExactly(new Output.GitHub(true, "agent-done", "agent-failed"));
+        assertThat(w.outputs()).containsExactly(new Output.GitHub(true, "agent-working", "agent-done", "agent-failed"));
         assertThat(w.output(Output.GitHub.class)).isPresent();
         assertThat(w.output(Output.Todoist.class)).isEmpty();
     }
@@ -135,10 +136,11 @@ class WorkerCatalogueTest {
         assertRefused(REVIEWER.replace("repository: acme/api", "repository: api"), "workers[0] (reviewer): trigger.github.repository must be owner/name");
         assertRefused(REVIEWER.replaceAll("(?m)^ *(label|mention|pull-requests):.*\n", ""), "trigger.github needs at least one of label, assignee, mention");
         assertRefused(REVIEWER.replace("mention: \"@nightshift\"", "mention: nightshift"), "trigger.github.mention must be a handle starting with @");
-        assertRefused(REVIEWER.replace("  - github:", "  - todoist:"),
+        assertRefused(REVIEWER.replace("  - github:", "  - todoist:").replaceAll("(?m)^ *working-label:.*\n", ""),
                 "workers[0] (reviewer): outputs[0].todoist: reports on the task itself, so the trigger must be todoist too (it is github)");
         assertRefused(REVIEWER + "      - github: {}\n", "outputs[1].github is listed twice");
         assertRefused(REVIEWER + "      - {}\n", "outputs[1] must name exactly one sink");
+        assertRefused(REVIEWER.replace("  - github:", "  - todoist:"), "Unrecognized property \"working-label\"");
         assertRefused(REVIEWER.replace("      github:\n        repository", "      todoist:\n        project: x\n      github:\n        repository"),
                 "trigger must name exactly one source");
     }

@@ -12,6 +12,7 @@ import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.Source;
+import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.TodoistOutput;
 import dev.nightshift.report.ReportSink;
 import org.springframework.stereotype.Component;
@@ -38,12 +39,12 @@ public class TodoistSink implements ReportSink {
 
     @Override
     public boolean wants(RunEvent event) {
-        return event.getTask().getSource() == Source.TODOIST && event.getOutputs().getTodoist() != null;
+        return event.getTask().getSource() == Source.TODOIST && OutputSinks.find(event.getOutputs(), TodoistOutput.class).isPresent();
     }
 
     @Override
     public void report(RunEvent run) {
-        TodoistOutput output = run.getOutputs().getTodoist();
+        TodoistOutput output = OutputSinks.find(run.getOutputs(), TodoistOutput.class).orElseThrow();
         String taskId = run.getTask().getSourceId();
         switch (run.getBody()) {
             case RunStarted s when output.getComment() -> todoist.comment(taskId, TodoistMessages.started(run), requestId(run, "started"));

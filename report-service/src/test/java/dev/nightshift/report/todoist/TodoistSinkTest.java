@@ -20,6 +20,7 @@ import java.util.List;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.nightshift.events.Outcome;
+import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.Outputs;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
@@ -177,8 +178,12 @@ class TodoistSinkTest {
     void wantsOnlyTodoistTasksWithTodoistOutputs() {
         assertThat(sink.wants(run(1, RunStarted.newBuilder().setAdapter("claude").build()))).isTrue();
         RunEvent noOutputs = run(1, RunStarted.newBuilder().setAdapter("claude").build());
-        noOutputs.setOutputs(Outputs.newBuilder().build());
+        noOutputs.setOutputs(OutputSinks.of(List.of()));
         assertThat(sink.wants(noOutputs)).isFalse();
+        // written before outputs became a list: only the todoist field is set
+        RunEvent older = run(1, RunStarted.newBuilder().setAdapter("claude").build());
+        older.setOutputs(Outputs.newBuilder().setSinks(List.of()).setTodoist(TodoistOutput.newBuilder().build()).build());
+        assertThat(sink.wants(older)).isTrue();
     }
 
     private static RunFinished finished(Outcome outcome, String summary, String reason) {
@@ -194,8 +199,8 @@ class TodoistSinkTest {
                 .setWorker("writer")
                 .setOccurredAt(Instant.parse("2026-11-21T10:00:00Z"))
                 .setTask(TaskRef.newBuilder().setSource(Source.TODOIST).setSourceId("T1").setTitle("Write a post").build())
-                .setOutputs(Outputs.newBuilder().setTodoist(TodoistOutput.newBuilder()
-                        .setDoneLabel("agent-done").setFailedLabel("agent-failed").build()).build())
+                .setOutputs(OutputSinks.of(List.of(TodoistOutput.newBuilder()
+                        .setDoneLabel("agent-done").setFailedLabel("agent-failed").build())))
                 .setBody(body)
                 .build();
     }
