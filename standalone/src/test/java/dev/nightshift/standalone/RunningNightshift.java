@@ -23,6 +23,11 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 public final class RunningNightshift {
 
     public static final String CLIENT_SECRET = "test-client-secret";
+    public static final String GITHUB_SECRET = "test-github-webhook-secret";
+    /** The repository the GitHub workers watch. */
+    public static final String REPOSITORY = "acme/api";
+    /** The login Nightshift writes to GitHub as: its events never start work. */
+    public static final String OWN_LOGIN = "nightshift-writer";
     public static final String PROJECT_ID = "6Jf8VQXxpwv56VQ7";
     public static final String NAMED_PROJECT_ID = "6Jf8VQXxpwvNAMED";
     public static final String NAMED_PROJECT = "LinkedIn Writer";
@@ -124,7 +129,52 @@ public final class RunningNightshift {
                     outputs:
                       todoist:
                         done-label: agent-done
-                """.formatted(PROJECT_ID, RETRY_PROJECT_ID, NAMED_PROJECT));
+                  - name: fixer
+                    trigger:
+                      github:
+                        repository: %s
+                        label: agent
+                        assignee: nightshift-bot
+                        mention: "@nightshift"
+                    goal: |
+                      Fix {{url}}: {{title}}
+                      {{description}}
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 5s
+                      max-attempts: 1
+                    outputs:
+                      - github:
+                          working-label: agent-working
+                          done-label: agent-done
+                  - name: reviewer
+                    trigger:
+                      github:
+                        repository: %s
+                        pull-requests: true
+                    goal: "Review {{url}}"
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 5s
+                      max-attempts: 1
+                    outputs:
+                      - github: {}
+                  - name: auditor
+                    trigger:
+                      github:
+                        repository: %s
+                        push-branch: main
+                    goal: "Audit {{title}}"
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 5s
+                      max-attempts: 1
+                    outputs:
+                      - github: {comment: false}
+                """.formatted(PROJECT_ID, RETRY_PROJECT_ID, NAMED_PROJECT, REPOSITORY, REPOSITORY, REPOSITORY));
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());
@@ -133,6 +183,8 @@ public final class RunningNightshift {
         settings.put("nightshift.ingest.todoist.client-secret", CLIENT_SECRET);
         settings.put("nightshift.ingest.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.ingest.todoist.api-token", "ingest-token");
+        settings.put("nightshift.ingest.github.webhook-secret", GITHUB_SECRET);
+        settings.put("nightshift.ingest.github.own-logins", OWN_LOGIN);
         settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-token", "report-token");
         settings.put("nightshift.dispatch.agents.claude.binary", claude);
@@ -166,6 +218,10 @@ public final class RunningNightshift {
     }
 
     public String webhookUrl() {
-        return "http://127.0.0.1:" + services.ingestPort() + "/webhooks/todoist";
+        return webhookUrl("todoist");
+    }
+
+    public String webhookUrl(String source) {
+        return "http://127.0.0.1:" + services.ingestPort() + "/webhooks/" + source;
     }
 }

@@ -2,21 +2,20 @@ package dev.nightshift.ingest.todoist;
 
 import java.net.URI;
 
-import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * @param clientSecret the Todoist app's client secret, which signs webhooks (env TODOIST_CLIENT_SECRET)
+ * @param clientSecret the Todoist app's client secret, which signs webhooks (env TODOIST_CLIENT_SECRET); unset, the webhook is off
  * @param apiBaseUrl   Todoist's unified API v1
  * @param apiToken     needed only to match workers that name their project by name (env TODOIST_API_TOKEN)
  */
 @Validated
 @ConfigurationProperties("nightshift.ingest.todoist")
 public record TodoistProperties(
-        @NotBlank String clientSecret,
+        String clientSecret,
         @NotNull @DefaultValue("https://api.todoist.com/api/v1") URI apiBaseUrl,
         String apiToken) {
 

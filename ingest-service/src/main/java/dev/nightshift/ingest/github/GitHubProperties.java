@@ -1,0 +1,24 @@
+package dev.nightshift.ingest.github;
+
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * @param webhookSecret      the secret of the repository's or app's webhook (env GITHUB_WEBHOOK_SECRET); unset, the webhook is off
+ * @param allowedAssociations comment authors whose mention or {@code /nightshift retry} may start work, by their
+ *                           {@code author_association} with the repository
+ * @param ownLogins          the logins Nightshift writes as (its app's bot, or the user of its token): their events never start work
+ */
+@ConfigurationProperties("nightshift.ingest.github")
+public record GitHubProperties(
+        String webhookSecret,
+        @DefaultValue({"OWNER", "MEMBER", "COLLABORATOR"}) List<String> allowedAssociations,
+        @DefaultValue({}) List<String> ownLogins) {
+
+    @Override
+    public String toString() {
+        return "GitHubProperties[allowedAssociations=" + allowedAssociations + ", ownLogins=" + ownLogins + ", secret hidden]";
+    }
+}

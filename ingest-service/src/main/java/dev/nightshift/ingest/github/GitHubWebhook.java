@@ -1,0 +1,299 @@
+package dev.nightshift.ingest.github;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import dev.nightshift.events.GitHubIssue;
+import dev.nightshift.events.GitHubPush;
+import dev.nightshift.events.OwnWrites;
+import dev.nightshift.events.Source;
+import dev.nightshift.events.TaskEvent;
+import dev.nightshift.events.TaskRef;
+import dev.nightshift.ingest.github.GitHubPayload.Comment;
+import dev.nightshift.ingest.github.GitHubPayload.Issue;
+import dev.nightshift.ingest.github.GitHubPayload.PullRequest;
+import dev.nightshift.ingest.routing.Output;
+import dev.nightshift.ingest.routing.TaskRequests;
+import dev.nightshift.ingest.routing.Trigger.GitHubRepository;
+import dev.nightshift.ingest.routing.Worker;
+import dev.nightshift.ingest.routing.WorkerCatalogue;
+import dev.nightshift.ingest.webhook.Decision;
+import dev.nightshift.ingest.webhook.WebhookDelivery;
+import dev.nightshift.ingest.webhook.WebhookRejected;
+import dev.nightshift.ingest.webhook.WebhookSource;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code POST /webhooks/github}. Starts: an issue opened with or given the worker's label, or assigned to its
+ * login; a comment mentioning its handle by an allowed author; a pull request opened or given new commits; a
+ * push to its branch. Stops: the issue or pull request closed or deleted, the label removed, the assignee
+ * removed. Runs again: the done label removed, or {@code /nightshift retry} commented by an allowed author.
+ * Nothing Nightshift or a bot did starts work.
+ */
+@Component
+public class GitHubWebhook implements WebhookSource {
+
+    static final String EVENT_HEADER = "X-GitHub-Event";
+    static final String DELIVERY_HEADER = "X-GitHub-Delivery";
+    /** Every request for an issue's trigger (opened with the label, labeled, assigned) is one version: it runs once. */
+    static final String ISSUE_VERSION = "issue";
+    private static final Pattern RETRY = Pattern.compile("(?m)^\\s*/nightshift\\s+retry\\b");
+    private static final String NO_SHA = "0000000000000000000000000000000000000000";
+
+    private final GitHubProperties github;
+    private final WorkerCatalogue catalogue;
+    private final Clock clock = Clock.systemUTC();
+
+    public GitHubWebhook(GitHubProperties github, WorkerCatalogue catalogue) {
+        this.github = github;
+        this.catalogue = catalogue;
+    }
+
+    @Override
+    public String name() {
+        return "github";
+    }
+
+    @Override
+    public Optional<String> disabledBecause() {
+        return GitHubPayload.blank(github.webhookSecret())
+                ? Optional.of("nightshift.ingest.github.webhook-secret (GITHUB_WEBHOOK_SECRET) is not set")
+                : Optional.empty();
+    }
+
+    @Override
+    public void verify(WebhookDelivery delivery) {
+        if (!GitHubSignature.verify(delivery.body(), delivery.header(GitHubSignature.HEADER), github.webhookSecret())) {
+            throw WebhookRejected.badSignature(GitHubSignature.HEADER);
+        }
+    }
+
+    @Override
+    public Decision decide(WebhookDelivery delivery) {
+        String event = required(delivery, EVENT_HEADER);
+        String deliveryId = required(delivery, DELIVERY_HEADER);
+        if (event.equals("ping")) {
+            return Decision.ignore("ping: the webhook reaches Nightshift");
+        }
+        GitHubPayload payload = GitHubPayload.parse(delivery.body());
+        String repository = payload.repository().fullName();
+        List<Worker> workers = catalogue.workers().stream()
+                .filter(w -> w.trigger() instanceof GitHubRepository t && t.repository().equalsIgnoreCase(repository)).toList();
+        if (workers.isEmpty()) {
+            return Decision.ignore("no worker for repository " + repository);
+        }
+        Event e = new Event(event, deliveryId, payload, repository, workers);
+        return switch (event) {
+            case "issues" -> issues(e);
+            case "issue_comment" -> comment(e);
+            case "pull_request" -> pullRequest(e);
+            case "push" -> push(e);
+            default -> Decision.ignore("event " + event + " neither starts nor stops a worker");
+        };
+    }
+
+    /** One delivery, with the workers on its repository. */
+    private record Event(String name, String deliveryId, GitHubPayload payload, String repository, List<Worker> workers) {
+        Optional<Worker> first(Predicate<GitHubRepository> matches) {
+            return workers.stream().filter(w -> matches.test((GitHubRepository) w.trigger())).findFirst();
+        }
+
+        String what() {
+            return payload.action() == null ? name : name + "." + payload.action();
+        }
+    }
+
+    private Decision issues(Event e) {
+        Issue issue = e.payload().requireIssue(e.name());
+        String action = String.valueOf(e.payload().action());
+        String labelName = e.payload().label() == null ? null : e.payload().label().name();
+        String assignee = e.payload().assignee() == null ? null : e.payload().assignee().login();
+        return switch (action) {
+            case "closed", "deleted" -> cancel(e, issueKey(e, issue.number()), issueTask(e, issue), "the issue was " + action);
+            case "unlabeled" -> {
+                if (labelName != null && e.first(t -> labelName.equalsIgnoreCase(t.label())).isPresent()) {
+                    yield cancel(e, issueKey(e, issue.number()), issueTask(e, issue), "the label " + labelName + " was removed");
+                }
+                // a person took the done label off: they want it done again
+                Optional<Worker> rerun = labelName == null ? Optional.empty() : issueWorker(e, issue)
+                        .filter(w -> w.output(Output.GitHub.class).map(o -> labelName.equalsIgnoreCase(o.doneLabel())).orElse(false));
+                yield rerun.isPresent() && !fromNightshift(e)
+                        ? request(e, rerun.get(), issueKey(e, issue.number()), issueTask(e, issue), "rerun:" + e.deliveryId())
+                        : Decision.ignore("removing the label " + labelName + " neither stops nor reruns a worker");
+            }
+            case "unassigned" -> assignee != null && e.first(t -> assignee.equalsIgnoreCase(t.assignee())).isPresent()
+                    ? cancel(e, issueKey(e, issue.number()), issueTask(e, issue), assignee + " was unassigned")
+                    : Decision.ignore("unassigning " + assignee + " stops no worker");
+            case "opened", "labeled", "assigned", "reopened" -> {
+                Optional<Worker> worker = switch (action) {
+                    case "labeled" -> labelName == null ? Optional.empty() : e.first(t -> labelName.equalsIgnoreCase(t.label()));
+                    case "assigned" -> assignee == null ? Optional.empty() : e.first(t -> assignee.equalsIgnoreCase(t.assignee()));
+                    default -> issueWorker(e, issue);
+                };
+                if (worker.isEmpty()) {
+                    yield Decision.ignore(e.what() + " of " + issueKey(e, issue.number()) + " matches no worker's label or assignee");
+                }
+                if (fromNightshift(e)) {
+                    yield Decision.ignore(e.what() + " was sent by " + e.payload().senderLogin() + ", Nightshift or a bot");
+                }
+                // opened with the label, then labeled, then assigned: one request; reopening after a close asks anew
+                String version = action.equals("reopened") ? "reopened:" + e.deliveryId() : ISSUE_VERSION;
+                yield request(e, worker.get(), issueKey(e, issue.number()), issueTask(e, issue), version);
+            }
+            default -> Decision.ignore("event " + e.what() + " neither starts nor stops a worker");
+        };
+    }
+
+    /** The first worker whose label or assignee the issue has. */
+    private static Optional<Worker> issueWorker(Event e, Issue issue) {
+        return e.first(t -> (t.label() != null && issue.hasLabel(t.label())) || (t.assignee() != null && issue.assignedTo(t.assignee())));
+    }
+
+    private Decision comment(Event e) {
+        if (!"created".equals(e.payload().action())) {
+            return Decision.ignore("event " + e.what() + " neither starts nor stops a worker");
+        }
+        Issue issue = e.payload().requireIssue(e.name());
+        Comment comment = e.payload().requireComment();
+        if (fromNightshift(e) || comment.body().contains(OwnWrites.MARKER)
+                || (comment.user() != null && "Bot".equals(comment.user().type()))) {
+            return Decision.ignore("the comment was written by Nightshift or a bot");
+        }
+        boolean retry = RETRY.matcher(comment.body()).find();
+        Optional<Worker> worker = retry
+                ? issueWorker(e, issue).or(() -> e.first(t -> t.mention() != null))
+                : e.first(t -> t.mention() != null && mentions(comment.body(), t.mention()));
+        if (worker.isEmpty()) {
+            return Decision.ignore(retry ? "no worker on " + e.repository() + " to retry" : "the comment mentions no worker");
+        }
+        String association = comment.authorAssociation() == null ? "NONE" : comment.authorAssociation();
+        if (github.allowedAssociations().stream().noneMatch(association::equalsIgnoreCase)) {
+            return Decision.ignore("the author's association " + association + " may not start work (nightshift.ingest.github.allowed-associations)");
+        }
+        TaskRef task = issueTask(e, issue);
+        if (!retry) {
+            // the comment is the request: it travels with the issue's text
+            String author = comment.user() == null ? "someone" : "@" + comment.user().login();
+            task.setDescription(task.getDescription() + (task.getDescription().isEmpty() ? "" : "\n\n")
+                    + author + " commented:\n" + comment.body());
+        }
+        return request(e, worker.get(), issueKey(e, issue.number()), task, (retry ? "retry:" : "comment:") + comment.id());
+    }
+
+    private static boolean mentions(String body, String handle) {
+        return Pattern.compile("(?<![\\w-])" + Pattern.quote(handle) + "(?![\\w-])", Pattern.CASE_INSENSITIVE).matcher(body).find();
+    }
+
+    private Decision pullRequest(Event e) {
+        PullRequest pr = e.payload().requirePullRequest();
+        String action = String.valueOf(e.payload().action());
+        TaskRef task = numbered(e, pr.number(), pr.title(), pr.body(), pr.htmlUrl(), pr.labels(),
+                GitHubIssue.newBuilder().setRepository(e.repository()).setNumber(pr.number()).setPullRequest(true).setHeadSha(pr.head().sha()).build());
+        Optional<Worker> worker = e.first(GitHubRepository::pullRequests);
+        if (worker.isEmpty()) {
+            return Decision.ignore("no worker on " + e.repository() + " takes pull requests");
+        }
+        return switch (action) {
+            case "closed" -> cancel(e, issueKey(e, pr.number()), task, "the pull request was closed");
+            case "opened", "reopened", "synchronize", "ready_for_review" -> fromNightshift(e)
+                    ? Decision.ignore(e.what() + " was sent by " + e.payload().senderLogin() + ", Nightshift or a bot")
+                    // one version per head commit: new commits are new work, a redelivery is not
+                    : request(e, worker.get(), issueKey(e, pr.number()), task, "head:" + pr.head().sha());
+            default -> Decision.ignore("event " + e.what() + " neither starts nor stops a worker");
+        };
+    }
+
+    private Decision push(Event e) {
+        GitHubPayload p = e.payload();
+        String ref = p.ref() == null ? "" : p.ref();
+        if (!ref.startsWith("refs/heads/")) {
+            return Decision.ignore("a push to " + ref + " is not to a branch");
+        }
+        String branch = ref.substring("refs/heads/".length());
+        Optional<Worker> worker = e.first(t -> branch.equals(t.pushBranch()));
+        if (worker.isEmpty()) {
+            return Decision.ignore("no worker on " + e.repository() + " watches branch " + branch);
+        }
+        if (Boolean.TRUE.equals(p.deleted()) || GitHubPayload.blank(p.after()) || NO_SHA.equals(p.after())
+                || GitHubPayload.blank(p.before()) || p.commitList().isEmpty()) {
+            return Decision.ignore("the push to " + branch + " brought no commits");
+        }
+        if (fromNightshift(e)) {
+            return Decision.ignore("the push was sent by " + p.senderLogin() + ", Nightshift or a bot");
+        }
+        List<GitHubPayload.Commit> commits = p.commitList();
+        String range = p.before() + ".." + p.after();
+        TaskRef task = TaskRef.newBuilder()
+                .setSource(Source.GITHUB)
+                .setSourceId(e.repository() + "@" + branch + ":" + range)
+                .setTitle(commits.size() + (commits.size() == 1 ? " commit" : " commits") + " pushed to " + branch + " of " + e.repository())
+                .setDescription(commits.stream().map(c -> short7(c.id()) + " " + firstLine(c.message())).collect(Collectors.joining("\n")))
+                .setUrl(p.compare())
+                .setReference(GitHubPush.newBuilder().setRepository(e.repository()).setBranch(branch)
+                        .setBefore(p.before()).setAfter(p.after()).setCommits(commits.size()).build())
+                .build();
+        // the branch is the task (its pushes stay in order); each range of commits is one version of it
+        return request(e, worker.get(), "github:" + e.repository() + "@" + branch, task, range);
+    }
+
+    private Decision request(Event e, Worker worker, String taskKey, TaskRef task, String version) {
+        TaskEvent event = TaskRequests.requested(taskKey, task, version, worker, name() + ":" + e.deliveryId(), clock.instant());
+        return new Decision.Publish(e.deliveryId(), event, e.what() + ", worker " + worker.name() + ", version " + version);
+    }
+
+    private Decision cancel(Event e, String taskKey, TaskRef task, String reason) {
+        return new Decision.Publish(e.deliveryId(), TaskRequests.cancelled(taskKey, task, reason, name() + ":" + e.deliveryId(), clock.instant()),
+                "cancellation (" + e.what() + ")");
+    }
+
+    /** The loop guard: bots (Nightshift's app among them) and the logins Nightshift writes as never start work. */
+    private boolean fromNightshift(Event e) {
+        String login = e.payload().senderLogin();
+        return e.payload().sentByBot() || (login != null && github.ownLogins().stream().anyMatch(login::equalsIgnoreCase));
+    }
+
+    private static TaskRef issueTask(Event e, Issue issue) {
+        return numbered(e, issue.number(), issue.title(), issue.body(), issue.htmlUrl(), issue.labels(),
+                GitHubIssue.newBuilder().setRepository(e.repository()).setNumber(issue.number())
+                        .setPullRequest(issue.pullRequest() != null && !issue.pullRequest().isNull()).build());
+    }
+
+    /** An issue or a pull request as a task: both are numbered alike, and written back to through the issues API. */
+    private static TaskRef numbered(Event e, int number, String title, String body, String url, List<GitHubPayload.Label> labels,
+            GitHubIssue reference) {
+        return TaskRef.newBuilder()
+                .setSource(Source.GITHUB)
+                .setSourceId(e.repository() + "#" + number)
+                .setTitle(title)
+                .setDescription(body == null ? "" : body)
+                .setUrl(url)
+                .setLabels(labels == null ? List.of() : labels.stream().filter(l -> l != null && l.name() != null)
+                        .map(GitHubPayload.Label::name).toList())
+                .setReference(reference)
+                .build();
+    }
+
+    private static String issueKey(Event e, int number) {
+        return "github:" + e.repository() + "#" + number;
+    }
+
+    private static String required(WebhookDelivery delivery, String header) {
+        String value = delivery.header(header);
+        if (value == null || value.isBlank()) {
+            throw WebhookRejected.malformed(header + " header is missing");
+        }
+        return value;
+    }
+
+    private static String short7(String sha) {
+        return sha == null ? "" : sha.substring(0, Math.min(7, sha.length()));
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
+    }
+}

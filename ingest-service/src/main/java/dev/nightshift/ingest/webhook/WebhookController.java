@@ -1,0 +1,88 @@
+package dev.nightshift.ingest.webhook;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import dev.nightshift.ingest.IngestProperties;
+import dev.nightshift.ingest.publish.TaskPublisher;
+import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.server.ServletServerHttpRequest;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /webhooks/{source}}, the same steps for every source: read at most the size cap, let the
+ * source verify and decide, publish once per delivery, answer only once Kafka acknowledged.
+ */
+@RestController
+public class WebhookController {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookController.class);
+
+    private final Map<String, WebhookSource> sources;
+    private final IngestProperties ingest;
+    private final TaskPublisher publisher;
+    private final RecentDeliveries deliveries;
+    private final WebhookMetrics metrics;
+
+    public WebhookController(List<WebhookSource> sources, IngestProperties ingest, TaskPublisher publisher,
+            RecentDeliveries deliveries, WebhookMetrics metrics) {
+        this.sources = sources.stream().collect(Collectors.toUnmodifiableMap(WebhookSource::name, Function.identity()));
+        this.ingest = ingest;
+        this.publisher = publisher;
+        this.deliveries = deliveries;
+        this.metrics = metrics;
+    }
+
+    @PostMapping("/webhooks/{name}")
+    public WebhookResponse receive(@PathVariable String name, HttpServletRequest request) throws IOException {
+        WebhookSource source = sources.get(name);
+        if (source == null) {
+            throw new WebhookRejected(HttpStatus.NOT_FOUND, "unknown_source", "no source is called '" + name + "' (sources: "
+                    + String.join(", ", sources.keySet().stream().sorted().toList()) + ")");
+        }
+        try {
+            WebhookResponse response = handle(source, request);
+            metrics.count(name, response.result());
+            return response;
+        } catch (WebhookRejected e) {
+            metrics.count(name, e.reason());
+            throw e;
+        } catch (RetryLater e) {
+            metrics.count(name, "unavailable");
+            throw e;
+        }
+    }
+
+    private WebhookResponse handle(WebhookSource source, HttpServletRequest request) throws IOException {
+        source.disabledBecause().ifPresent(why -> {
+            throw new WebhookRejected(HttpStatus.NOT_FOUND, "disabled", "the " + source.name() + " webhook is off: " + why);
+        });
+        WebhookDelivery delivery = new WebhookDelivery(RawBody.read(request, ingest.maxBodyBytes()),
+                new ServletServerHttpRequest(request).getHeaders());
+        source.verify(delivery);
+        return switch (source.decide(delivery)) {
+            case Decision.Ignore ignore -> WebhookResponse.ignored(ignore.reason());
+            case Decision.Publish publish -> publish(source, publish);
+        };
+    }
+
+    private WebhookResponse publish(WebhookSource source, Decision.Publish publish) {
+        String taskKey = publish.event().getTaskKey();
+        String deliveryId = source.name() + ":" + publish.deliveryId();
+        if (deliveries.contains(deliveryId)) {
+            return WebhookResponse.duplicate(taskKey);
+        }
+        publisher.publish(publish.event());
+        deliveries.remember(deliveryId);
+        log.info("published {}: {}", taskKey, publish.logLine());
+        return WebhookResponse.published(taskKey);
+    }
+}
