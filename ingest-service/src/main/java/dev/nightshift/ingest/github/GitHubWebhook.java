@@ -83,9 +83,7 @@ public class GitHubWebhook implements WebhookSource {
         String repository = payload.repository().fullName();
         List<Worker> workers = catalogue.workers().stream()
                 .filter(w -> w.trigger() instanceof GitHubRepository t && t.repository().equalsIgnoreCase(repository)).toList();
-        if (workers.isEmpty()) {
-            return Decision.ignore("no worker for repository " + repository);
-        }
+        // each kind reads and maps its payload before routing: a malformed delivery is 400 whatever its repository
         Event e = new Event(event, deliveryId, payload, repository, workers);
         return switch (event) {
             case "issues" -> issues(e);
@@ -105,28 +103,36 @@ public class GitHubWebhook implements WebhookSource {
         String what() {
             return payload.action() == null ? name : name + "." + payload.action();
         }
+
+        Optional<Decision> unrouted() {
+            return workers.isEmpty() ? Optional.of(Decision.ignore("no worker for repository " + repository)) : Optional.empty();
+        }
     }
 
     private Decision issues(Event e) {
         Issue issue = e.payload().requireIssue(e.name());
+        TaskRef task = issueTask(e, issue);
+        if (e.unrouted().isPresent()) {
+            return e.unrouted().get();
+        }
         String action = String.valueOf(e.payload().action());
         String labelName = e.payload().label() == null ? null : e.payload().label().name();
         String assignee = e.payload().assignee() == null ? null : e.payload().assignee().login();
         return switch (action) {
-            case "closed", "deleted" -> cancel(e, issueKey(e, issue.number()), issueTask(e, issue), "the issue was " + action);
+            case "closed", "deleted" -> cancel(e, issueKey(e, issue.number()), task, "the issue was " + action);
             case "unlabeled" -> {
                 if (labelName != null && e.first(t -> labelName.equalsIgnoreCase(t.label())).isPresent()) {
-                    yield cancel(e, issueKey(e, issue.number()), issueTask(e, issue), "the label " + labelName + " was removed");
+                    yield cancel(e, issueKey(e, issue.number()), task, "the label " + labelName + " was removed");
                 }
                 // a person took the done label off: they want it done again
                 Optional<Worker> rerun = labelName == null ? Optional.empty() : issueWorker(e, issue)
                         .filter(w -> w.output(Output.GitHub.class).map(o -> labelName.equalsIgnoreCase(o.doneLabel())).orElse(false));
                 yield rerun.isPresent() && !fromNightshift(e)
-                        ? request(e, rerun.get(), issueKey(e, issue.number()), issueTask(e, issue), "rerun:" + e.deliveryId())
+                        ? request(e, rerun.get(), issueKey(e, issue.number()), task, "rerun:" + e.deliveryId())
                         : Decision.ignore("removing the label " + labelName + " neither stops nor reruns a worker");
             }
             case "unassigned" -> assignee != null && e.first(t -> assignee.equalsIgnoreCase(t.assignee())).isPresent()
-                    ? cancel(e, issueKey(e, issue.number()), issueTask(e, issue), assignee + " was unassigned")
+                    ? cancel(e, issueKey(e, issue.number()), task, assignee + " was unassigned")
                     : Decision.ignore("unassigning " + assignee + " stops no worker");
             case "opened", "labeled", "assigned", "reopened" -> {
                 Optional<Worker> worker = switch (action) {
@@ -142,7 +148,7 @@ public class GitHubWebhook implements WebhookSource {
                 }
                 // opened with the label, then labeled, then assigned: one request; reopening after a close asks anew
                 String version = action.equals("reopened") ? "reopened:" + e.deliveryId() : ISSUE_VERSION;
-                yield request(e, worker.get(), issueKey(e, issue.number()), issueTask(e, issue), version);
+                yield request(e, worker.get(), issueKey(e, issue.number()), task, version);
             }
             default -> Decision.ignore("event " + e.what() + " neither starts nor stops a worker");
         };
@@ -159,6 +165,10 @@ public class GitHubWebhook implements WebhookSource {
         }
         Issue issue = e.payload().requireIssue(e.name());
         Comment comment = e.payload().requireComment();
+        TaskRef task = issueTask(e, issue);
+        if (e.unrouted().isPresent()) {
+            return e.unrouted().get();
+        }
         if (fromNightshift(e) || comment.body().contains(OwnWrites.MARKER)
                 || (comment.user() != null && "Bot".equals(comment.user().type()))) {
             return Decision.ignore("the comment was written by Nightshift or a bot");
@@ -174,7 +184,6 @@ public class GitHubWebhook implements WebhookSource {
         if (github.allowedAssociations().stream().noneMatch(association::equalsIgnoreCase)) {
             return Decision.ignore("the author's association " + association + " may not start work (nightshift.ingest.github.allowed-associations)");
         }
-        TaskRef task = issueTask(e, issue);
         if (!retry) {
             // the comment is the request: it travels with the issue's text
             String author = comment.user() == null ? "someone" : "@" + comment.user().login();
@@ -193,6 +202,9 @@ public class GitHubWebhook implements WebhookSource {
         String action = String.valueOf(e.payload().action());
         TaskRef task = numbered(e, pr.number(), pr.title(), pr.body(), pr.htmlUrl(), pr.labels(),
                 GitHubIssue.newBuilder().setRepository(e.repository()).setNumber(pr.number()).setPullRequest(true).setHeadSha(pr.head().sha()).build());
+        if (e.unrouted().isPresent()) {
+            return e.unrouted().get();
+        }
         Optional<Worker> worker = e.first(GitHubRepository::pullRequests);
         if (worker.isEmpty()) {
             return Decision.ignore("no worker on " + e.repository() + " takes pull requests");
@@ -214,16 +226,9 @@ public class GitHubWebhook implements WebhookSource {
             return Decision.ignore("a push to " + ref + " is not to a branch");
         }
         String branch = ref.substring("refs/heads/".length());
-        Optional<Worker> worker = e.first(t -> branch.equals(t.pushBranch()));
-        if (worker.isEmpty()) {
-            return Decision.ignore("no worker on " + e.repository() + " watches branch " + branch);
-        }
         if (Boolean.TRUE.equals(p.deleted()) || GitHubPayload.blank(p.after()) || NO_SHA.equals(p.after())
                 || GitHubPayload.blank(p.before()) || p.commitList().isEmpty()) {
             return Decision.ignore("the push to " + branch + " brought no commits");
-        }
-        if (fromNightshift(e)) {
-            return Decision.ignore("the push was sent by " + p.senderLogin() + ", Nightshift or a bot");
         }
         List<GitHubPayload.Commit> commits = p.commitList();
         String range = p.before() + ".." + p.after();
@@ -236,6 +241,16 @@ public class GitHubWebhook implements WebhookSource {
                 .setReference(GitHubPush.newBuilder().setRepository(e.repository()).setBranch(branch)
                         .setBefore(p.before()).setAfter(p.after()).setCommits(commits.size()).build())
                 .build();
+        if (e.unrouted().isPresent()) {
+            return e.unrouted().get();
+        }
+        Optional<Worker> worker = e.first(t -> branch.equals(t.pushBranch()));
+        if (worker.isEmpty()) {
+            return Decision.ignore("no worker on " + e.repository() + " watches branch " + branch);
+        }
+        if (fromNightshift(e)) {
+            return Decision.ignore("the push was sent by " + p.senderLogin() + ", Nightshift or a bot");
+        }
         // the branch is the task (its pushes stay in order); each range of commits is one version of it
         return request(e, worker.get(), "github:" + e.repository() + "@" + branch, task, range);
     }
