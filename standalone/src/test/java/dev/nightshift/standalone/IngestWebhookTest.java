@@ -208,6 +208,7 @@ class IngestWebhookTest {
                 "--nightshift.ingest.workers-file=" + nightshift.catalogue,
                 "--nightshift.ingest.todoist.client-secret=" + RunningNightshift.CLIENT_SECRET,
                 "--nightshift.ingest.github.webhook-secret=" + RunningNightshift.GITHUB_SECRET,
+                "--nightshift.ingest.linear.webhook-secret=" + RunningNightshift.LINEAR_SECRET,
                 "--logging.include-application-name=false")) {
             String url = "http://127.0.0.1:" + ingest.getEnvironment().getProperty("local.server.port") + "/webhooks/todoist";
             String taskId = EndToEndTest.newTaskId();

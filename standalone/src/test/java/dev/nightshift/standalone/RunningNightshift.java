@@ -24,6 +24,9 @@ public final class RunningNightshift {
 
     public static final String CLIENT_SECRET = "test-client-secret";
     public static final String GITHUB_SECRET = "test-github-webhook-secret";
+    public static final String LINEAR_SECRET = "test-linear-webhook-secret";
+    /** The Linear user Nightshift writes as: its changes never start work. */
+    public static final String LINEAR_OWN_USER = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
     /** The repository the GitHub workers watch. */
     public static final String REPOSITORY = "acme/api";
     /** The login Nightshift writes to GitHub as: its events never start work. */
@@ -174,6 +177,22 @@ public final class RunningNightshift {
                       max-attempts: 1
                     outputs:
                       - github: {comment: false}
+                  - name: linear-fixer
+                    trigger:
+                      linear:
+                        team: ENG
+                        label: agent
+                        agent-sessions: true
+                    goal: |
+                      {{title}}
+                      {{description}}
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 5s
+                      max-attempts: 1
+                    outputs:
+                      - linear: {started-state: In Progress, review-state: In Review}
                 """.formatted(PROJECT_ID, RETRY_PROJECT_ID, NAMED_PROJECT, REPOSITORY, REPOSITORY, REPOSITORY));
 
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -185,6 +204,8 @@ public final class RunningNightshift {
         settings.put("nightshift.ingest.todoist.api-token", "ingest-token");
         settings.put("nightshift.ingest.github.webhook-secret", GITHUB_SECRET);
         settings.put("nightshift.ingest.github.own-logins", OWN_LOGIN);
+        settings.put("nightshift.ingest.linear.webhook-secret", LINEAR_SECRET);
+        settings.put("nightshift.ingest.linear.own-user-ids", LINEAR_OWN_USER);
         settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-token", "report-token");
         settings.put("nightshift.dispatch.agents.claude.binary", claude);

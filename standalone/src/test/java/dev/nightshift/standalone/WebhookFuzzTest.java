@@ -17,6 +17,7 @@ import java.util.function.BiFunction;
 
 import dev.nightshift.events.Topics;
 import dev.nightshift.ingest.github.GitHubSignature;
+import dev.nightshift.ingest.linear.LinearSignature;
 import dev.nightshift.ingest.todoist.TodoistSignature;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -113,6 +114,35 @@ class WebhookFuzzTest {
      * @param read JSON pointers of the fields the source reads: a third of the cases remove one or give it a value
      *             of another type, since a blind mutation would rarely land on them
      */
+    @Test
+    void linearNeverAnswers5xxNorPublishes() throws Exception {
+        long now = System.currentTimeMillis();
+        String ops = "00000000-0000-4000-8000-000000000000";
+        String data = LinearWebhooks.issueData("OPS-7", "Export does nothing", List.of("agent"), "Todo", "unstarted")
+                .replace(LinearWebhooks.TEAM_ID, ops).replace("\"key\":\"ENG\"", "\"key\":\"OPS\"");
+        List<String> bases = List.of(
+                LinearWebhooks.issue("create", data, null, "user", "a4b5c6d7-e8f9-4a0b-8c1d-2e3f4a5b6c7d", now),
+                LinearWebhooks.issue("update", data, "{\"labelIds\":[]}", "user", "a4b5c6d7-e8f9-4a0b-8c1d-2e3f4a5b6c7d", now),
+                LinearWebhooks.issue("remove", data, null, "user", "a4b5c6d7-e8f9-4a0b-8c1d-2e3f4a5b6c7d", now),
+                LinearWebhooks.session("created", "s-1", "OPS-8", "Fix", null, now).replace(LinearWebhooks.TEAM_ID, ops).replace("\"key\":\"ENG\"", "\"key\":\"OPS\""),
+                LinearWebhooks.session("prompted", "s-1", "OPS-8", "Fix", LinearWebhooks.prompt("a-1", "stop", "stop"), now)
+                        .replace(LinearWebhooks.TEAM_ID, ops).replace("\"key\":\"ENG\"", "\"key\":\"OPS\""));
+        List<String> read = List.of("/type", "/action", "/webhookTimestamp", "/actor", "/actor/id", "/actor/type", "/data", "/data/id",
+                "/data/identifier", "/data/title", "/data/description", "/data/teamId", "/data/team", "/data/team/key", "/data/labels",
+                "/data/labels/0", "/data/labels/0/name", "/data/state", "/data/state/type", "/updatedFrom", "/updatedFrom/labelIds",
+                "/agentSession", "/agentSession/id", "/agentSession/issue", "/agentSession/issue/identifier", "/agentSession/issue/title",
+                "/agentSession/issue/teamId", "/agentSession/comment", "/agentSession/comment/body", "/promptContext", "/agentActivity",
+                "/agentActivity/signal", "/agentActivity/content", "/agentActivity/content/body");
+        fuzz("linear", bases, read, (body, random) -> {
+            Map<String, String> headers = new java.util.HashMap<>();
+            headers.put("Linear-Signature", signature(random, LinearSignature.sign(body, RunningNightshift.LINEAR_SECRET)));
+            if (random.nextInt(10) > 0) {
+                headers.put("Linear-Delivery", "fuzz-" + random.nextLong());
+            }
+            return headers;
+        });
+    }
+
     private void fuzz(String source, List<String> bases, List<String> read, BiFunction<byte[], Random, Map<String, String>> headers)
             throws Exception {
         // thousands of refusals, each worth a WARN line in production: not in the test log

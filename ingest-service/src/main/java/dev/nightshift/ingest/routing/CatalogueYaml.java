@@ -3,6 +3,8 @@ package dev.nightshift.ingest.routing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.util.unit.DataSize;
@@ -20,7 +22,7 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
                 throw new IllegalArgumentException("name must be lower-case letters, digits and dashes (got '" + name + "')");
             }
             if (trigger == null) {
-                throw new IllegalArgumentException("trigger is required: todoist or github");
+                throw new IllegalArgumentException("trigger is required: todoist, github or linear");
             }
             Trigger trig = trigger.toTrigger();
             if (blank(goal)) {
@@ -76,7 +78,7 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
                 String at = "outputs[" + i + "]";
                 List<Output> named = o == null ? List.of() : o.named();
                 if (named.size() != 1) {
-                    throw new IllegalArgumentException(at + " must name exactly one sink: todoist or github");
+                    throw new IllegalArgumentException(at + " must name exactly one sink: todoist, github or linear");
                 }
                 Output out = named.getFirst();
                 if (!out.sink().equals(trig.source())) {
@@ -152,10 +154,13 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
     }
 
     /** Exactly one source. */
-    record TriggerYaml(TodoistTriggerYaml todoist, GitHubTriggerYaml github) {
+    record TriggerYaml(TodoistTriggerYaml todoist, GitHubTriggerYaml github, LinearTriggerYaml linear) {
         Trigger toTrigger() {
-            if ((todoist == null) == (github == null)) {
-                throw new IllegalArgumentException("trigger must name exactly one source: todoist or github");
+            if (Stream.of(todoist, github, linear).filter(Objects::nonNull).count() != 1) {
+                throw new IllegalArgumentException("trigger must name exactly one source: todoist, github or linear");
+            }
+            if (linear != null) {
+                return linear.toTrigger();
             }
             if (todoist != null) {
                 if (blank(todoist.project())) {
@@ -187,6 +192,19 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
         }
     }
 
+    record LinearTriggerYaml(String team, String label, Boolean agentSessions) {
+        Trigger toTrigger() {
+            if (blank(team)) {
+                throw new IllegalArgumentException("trigger.linear.team is required (the team's key, e.g. ENG, or its id)");
+            }
+            boolean sessions = agentSessions != null && agentSessions;
+            if (blank(label) && !sessions) {
+                throw new IllegalArgumentException("trigger.linear needs label or agent-sessions: true");
+            }
+            return new Trigger.LinearTeam(team, nullIfBlank(label), sessions);
+        }
+    }
+
     record AgentYaml(String adapter, String model, List<String> allowedTools, String workdir) {
     }
 
@@ -194,7 +212,7 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
     }
 
     /** One list entry: one sink by name. */
-    record OutputYaml(TodoistSinkYaml todoist, GitHubSinkYaml github) {
+    record OutputYaml(TodoistSinkYaml todoist, GitHubSinkYaml github, LinearSinkYaml linear) {
         /** The sinks this entry names: one, when it is well formed. */
         List<Output> named() {
             List<Output> named = new ArrayList<>();
@@ -204,8 +222,15 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
             if (github != null) {
                 named.add(new Output.GitHub(comments(github.comment()), nullIfBlank(github.workingLabel()), github.doneLabel(), github.failedLabel()));
             }
+            if (linear != null) {
+                named.add(new Output.Linear(comments(linear.comment()), nullIfBlank(linear.startedState()), nullIfBlank(linear.reviewState()),
+                        linear.doneLabel(), linear.failedLabel()));
+            }
             return named;
         }
+    }
+
+    record LinearSinkYaml(Boolean comment, String startedState, String reviewState, String doneLabel, String failedLabel) {
     }
 
     record TodoistSinkYaml(Boolean comment, String doneLabel, String failedLabel) {

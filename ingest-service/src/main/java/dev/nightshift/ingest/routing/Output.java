@@ -21,4 +21,12 @@ public sealed interface Output {
             return "github";
         }
     }
+
+    /** A comment (agent activities in a session), workflow states by name and labels on the Linear issue. */
+    record Linear(boolean comment, String startedState, String reviewState, String doneLabel, String failedLabel) implements Output {
+        @Override
+        public String sink() {
+            return "linear";
+        }
+    }
 }

@@ -8,6 +8,7 @@ import java.util.UUID;
 import dev.nightshift.events.AgentSpec;
 import dev.nightshift.events.Budget;
 import dev.nightshift.events.GitHubOutput;
+import dev.nightshift.events.LinearOutput;
 import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.Outputs;
 import dev.nightshift.events.TaskCancelled;
@@ -76,6 +77,8 @@ public final class TaskRequests {
                     .setFailedLabel(t.failedLabel()).build();
             case Output.GitHub g -> GitHubOutput.newBuilder().setComment(g.comment()).setWorkingLabel(g.workingLabel())
                     .setDoneLabel(g.doneLabel()).setFailedLabel(g.failedLabel()).build();
+            case Output.Linear l -> LinearOutput.newBuilder().setComment(l.comment()).setStartedState(l.startedState())
+                    .setReviewState(l.reviewState()).setDoneLabel(l.doneLabel()).setFailedLabel(l.failedLabel()).build();
         };
     }
 

@@ -36,4 +36,22 @@ public sealed interface Trigger {
             return "github";
         }
     }
+
+    /**
+     * Issues of one Linear team; either condition starts the worker.
+     *
+     * @param team          the team's key (ENG) or id
+     * @param label         an issue created with this label, or given it
+     * @param agentSessions the app user mentioned or delegated an issue of the team (an agent session)
+     */
+    record LinearTeam(String team, String label, boolean agentSessions) implements Trigger {
+        public boolean matches(String teamId, String teamKey) {
+            return team.equals(teamId) || team.equalsIgnoreCase(teamKey);
+        }
+
+        @Override
+        public String source() {
+            return "linear";
+        }
+    }
 }
