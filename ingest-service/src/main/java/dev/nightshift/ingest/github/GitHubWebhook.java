@@ -1,6 +1,5 @@
 package dev.nightshift.ingest.github;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -11,13 +10,11 @@ import dev.nightshift.events.GitHubIssue;
 import dev.nightshift.events.GitHubPush;
 import dev.nightshift.events.OwnWrites;
 import dev.nightshift.events.Source;
-import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.ingest.github.GitHubPayload.Comment;
 import dev.nightshift.ingest.github.GitHubPayload.Issue;
 import dev.nightshift.ingest.github.GitHubPayload.PullRequest;
 import dev.nightshift.ingest.routing.Output;
-import dev.nightshift.ingest.routing.TaskRequests;
 import dev.nightshift.ingest.routing.Trigger.GitHubRepository;
 import dev.nightshift.ingest.routing.Worker;
 import dev.nightshift.ingest.routing.WorkerCatalogue;
@@ -46,7 +43,6 @@ public class GitHubWebhook implements WebhookSource {
 
     private final GitHubProperties github;
     private final WorkerCatalogue catalogue;
-    private final Clock clock = Clock.systemUTC();
 
     public GitHubWebhook(GitHubProperties github, WorkerCatalogue catalogue) {
         this.github = github;
@@ -104,16 +100,16 @@ public class GitHubWebhook implements WebhookSource {
             return payload.action() == null ? name : name + "." + payload.action();
         }
 
-        Optional<Decision> unrouted() {
-            return workers.isEmpty() ? Optional.of(Decision.ignore("no worker for repository " + repository)) : Optional.empty();
+        Decision unrouted() {
+            return Decision.ignore("no worker for repository " + repository);
         }
     }
 
     private Decision issues(Event e) {
         Issue issue = e.payload().requireIssue(e.name());
         TaskRef task = issueTask(e, issue);
-        if (e.unrouted().isPresent()) {
-            return e.unrouted().get();
+        if (e.workers().isEmpty()) {
+            return e.unrouted();
         }
         String action = String.valueOf(e.payload().action());
         String labelName = e.payload().label() == null ? null : e.payload().label().name();
@@ -166,8 +162,8 @@ public class GitHubWebhook implements WebhookSource {
         Issue issue = e.payload().requireIssue(e.name());
         Comment comment = e.payload().requireComment();
         TaskRef task = issueTask(e, issue);
-        if (e.unrouted().isPresent()) {
-            return e.unrouted().get();
+        if (e.workers().isEmpty()) {
+            return e.unrouted();
         }
         if (fromNightshift(e) || comment.body().contains(OwnWrites.MARKER)
                 || (comment.user() != null && "Bot".equals(comment.user().type()))) {
@@ -202,8 +198,8 @@ public class GitHubWebhook implements WebhookSource {
         String action = String.valueOf(e.payload().action());
         TaskRef task = numbered(e, pr.number(), pr.title(), pr.body(), pr.htmlUrl(), pr.labels(),
                 GitHubIssue.newBuilder().setRepository(e.repository()).setNumber(pr.number()).setPullRequest(true).setHeadSha(pr.head().sha()).build());
-        if (e.unrouted().isPresent()) {
-            return e.unrouted().get();
+        if (e.workers().isEmpty()) {
+            return e.unrouted();
         }
         Optional<Worker> worker = e.first(GitHubRepository::pullRequests);
         if (worker.isEmpty()) {
@@ -241,8 +237,8 @@ public class GitHubWebhook implements WebhookSource {
                 .setReference(GitHubPush.newBuilder().setRepository(e.repository()).setBranch(branch)
                         .setBefore(p.before()).setAfter(p.after()).setCommits(commits.size()).build())
                 .build();
-        if (e.unrouted().isPresent()) {
-            return e.unrouted().get();
+        if (e.workers().isEmpty()) {
+            return e.unrouted();
         }
         Optional<Worker> worker = e.first(t -> branch.equals(t.pushBranch()));
         if (worker.isEmpty()) {
@@ -256,13 +252,11 @@ public class GitHubWebhook implements WebhookSource {
     }
 
     private Decision request(Event e, Worker worker, String taskKey, TaskRef task, String version) {
-        TaskEvent event = TaskRequests.requested(taskKey, task, version, worker, name() + ":" + e.deliveryId(), clock.instant());
-        return new Decision.Publish(e.deliveryId(), event, e.what() + ", worker " + worker.name() + ", version " + version);
+        return Decision.request(name(), e.deliveryId(), taskKey, task, version, worker, e.what());
     }
 
     private Decision cancel(Event e, String taskKey, TaskRef task, String reason) {
-        return new Decision.Publish(e.deliveryId(), TaskRequests.cancelled(taskKey, task, reason, name() + ":" + e.deliveryId(), clock.instant()),
-                "cancellation (" + e.what() + ")");
+        return Decision.cancel(name(), e.deliveryId(), taskKey, task, reason);
     }
 
     /** The loop guard: bots (Nightshift's app among them) and the logins Nightshift writes as never start work. */

@@ -16,7 +16,6 @@ import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.ingest.linear.LinearPayload.AgentSession;
 import dev.nightshift.ingest.linear.LinearPayload.Issue;
-import dev.nightshift.ingest.routing.TaskRequests;
 import dev.nightshift.ingest.routing.Trigger.LinearTeam;
 import dev.nightshift.ingest.routing.Worker;
 import dev.nightshift.ingest.routing.WorkerCatalogue;
@@ -167,13 +166,11 @@ public class LinearWebhook implements WebhookSource {
     }
 
     private Decision request(String taskKey, TaskRef task, String version, Worker worker, String deliveryId, String what) {
-        return new Decision.Publish(deliveryId, TaskRequests.requested(taskKey, task, version, worker, name() + ":" + deliveryId,
-                clock.instant()), what + ", worker " + worker.name() + ", version " + version);
+        return Decision.request(name(), deliveryId, taskKey, task, version, worker, what);
     }
 
     private Decision cancel(String taskKey, TaskRef task, String reason, String deliveryId) {
-        return new Decision.Publish(deliveryId, TaskRequests.cancelled(taskKey, task, reason, name() + ":" + deliveryId, clock.instant()),
-                "cancellation (" + reason + ")");
+        return Decision.cancel(name(), deliveryId, taskKey, task, reason);
     }
 
     /** The loop guard: only a person's change starts work, and never one made as Nightshift's own user. */

@@ -1,6 +1,5 @@
 package dev.nightshift.ingest.todoist;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -8,7 +7,6 @@ import java.util.Set;
 import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.events.TodoistTask;
-import dev.nightshift.ingest.routing.TaskRequests;
 import dev.nightshift.ingest.routing.Trigger;
 import dev.nightshift.ingest.routing.Worker;
 import dev.nightshift.ingest.routing.WorkerCatalogue;
@@ -31,7 +29,6 @@ public class TodoistWebhook implements WebhookSource {
     private final TodoistProperties todoist;
     private final WorkerCatalogue catalogue;
     private final TodoistProjects projects;
-    private final Clock clock = Clock.systemUTC();
 
     public TodoistWebhook(TodoistProperties todoist, WorkerCatalogue catalogue, TodoistProjects projects) {
         this.todoist = todoist;
@@ -72,17 +69,13 @@ public class TodoistWebhook implements WebhookSource {
             return Decision.ignore("no worker for Todoist project " + item.projectId());
         }
         String deliveryId = deliveryId(delivery, body, item);
-        String eventId = name() + ":" + deliveryId;
         if (!added) {
             // the person completed or deleted the task: a run in progress stops, a run not started never starts
             String reason = body.eventName().equals("item:completed") ? "the task was completed in Todoist" : "the task was deleted in Todoist";
-            return new Decision.Publish(deliveryId, TaskRequests.cancelled(taskKey, task(item), reason, eventId, clock.instant()),
-                    "cancellation (" + body.eventName() + ")");
+            return Decision.cancel(name(), deliveryId, taskKey, task(item), reason);
         }
         // every delivery of one item:added (a retry, a second webhook) asks for the same version: it runs once
-        return new Decision.Publish(deliveryId,
-                TaskRequests.requested(taskKey, task(item), ADDED_VERSION, worker.get(), eventId, clock.instant()),
-                "worker " + worker.get().name());
+        return Decision.request(name(), deliveryId, taskKey, task(item), ADDED_VERSION, worker.get(), body.eventName());
     }
 
     private static TaskRef task(TodoistDelivery.Item item) {

@@ -1,6 +1,11 @@
 package dev.nightshift.ingest.webhook;
 
+import java.time.Instant;
+
 import dev.nightshift.events.TaskEvent;
+import dev.nightshift.events.TaskRef;
+import dev.nightshift.ingest.routing.TaskRequests;
+import dev.nightshift.ingest.routing.Worker;
 
 /** What a verified delivery asks for. */
 public sealed interface Decision {
@@ -19,5 +24,20 @@ public sealed interface Decision {
 
     static Decision ignore(String reason) {
         return new Ignore(reason);
+    }
+
+    /**
+     * Run the worker on this version of the task. The event id derives from the source and its delivery id,
+     * so a redelivery carries the same one and consumers can drop it.
+     */
+    static Decision request(String source, String deliveryId, String taskKey, TaskRef task, String version, Worker worker, String what) {
+        return new Publish(deliveryId, TaskRequests.requested(taskKey, task, version, worker, source + ":" + deliveryId, Instant.now()),
+                what + ", worker " + worker.name() + ", version " + version);
+    }
+
+    /** Stop every version of the task requested so far. */
+    static Decision cancel(String source, String deliveryId, String taskKey, TaskRef task, String reason) {
+        return new Publish(deliveryId, TaskRequests.cancelled(taskKey, task, reason, source + ":" + deliveryId, Instant.now()),
+                "cancellation (" + reason + ")");
     }
 }
