@@ -13,7 +13,9 @@ import org.springframework.validation.annotation.Validated;
  * @param workersFile     the worker catalogue (YAML); see the README for its format
  * @param maxBodyBytes    larger webhook bodies get 413 without being read further
  * @param publishTimeout  how long a webhook waits for Kafka's acknowledgement before answering 503
- * @param tasksPartitions partitions of nightshift.tasks when ingest creates it
+ * @param tasksPartitions partitions of nightshift.tasks (and nightshift.publications) when ingest creates it
+ * @param publicationsRetention how long nightshift.publications remembers a publication: a delivery older than
+ *                        that is published again (and dropped by dispatch's ledger)
  */
 @Validated
 @ConfigurationProperties("nightshift.ingest")
@@ -21,5 +23,6 @@ public record IngestProperties(
         @NotNull Path workersFile,
         @DefaultValue("1048576") @Min(1024) int maxBodyBytes,
         @DefaultValue("5s") Duration publishTimeout,
-        @DefaultValue("6") @Min(1) int tasksPartitions) {
+        @DefaultValue("6") @Min(1) int tasksPartitions,
+        @DefaultValue("7d") Duration publicationsRetention) {
 }

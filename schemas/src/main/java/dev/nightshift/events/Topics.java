@@ -13,6 +13,11 @@ public final class Topics {
     public static final String LEDGER = "nightshift.ledger";
     /** What each run reserved and spent, by day: the daily spend ceiling every dispatcher shares. */
     public static final String SPEND = "nightshift.spend";
+    /**
+     * {@link PublicationClaim}s, compacted and kept for a while: ingest replicas claim each publication here
+     * before making it, so one task version is published once, however many replicas receive it.
+     */
+    public static final String PUBLICATIONS = "nightshift.publications";
 
     /** Dead letters of a topic: records that could not be processed, with the reason in headers. */
     public static String deadLetters(String topic) {

@@ -14,6 +14,8 @@ import java.util.Map;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
+import dev.nightshift.ingest.IngestApplication;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * All three services on the shared broker and registry, with a stand-in Todoist (WireMock) and the
@@ -51,12 +53,23 @@ public final class RunningNightshift {
     public final Services services;
     public final Path workspaces;
     public final Path catalogue;
+    private final Map<String, Object> settings;
 
-    private RunningNightshift(WireMockServer todoist, Services services, Path workspaces, Path catalogue) {
+    private RunningNightshift(WireMockServer todoist, Services services, Path workspaces, Path catalogue, Map<String, Object> settings) {
         this.todoist = todoist;
         this.services = services;
         this.workspaces = workspaces;
         this.catalogue = catalogue;
+        this.settings = settings;
+    }
+
+    /** Another ingest replica with the same settings, on its own port; the caller closes it. */
+    public ConfigurableApplicationContext startIngestReplica() {
+        return Services.run(IngestApplication.builder(), settings, 0);
+    }
+
+    public static String webhookUrl(ConfigurableApplicationContext ingest, String source) {
+        return "http://127.0.0.1:" + ingest.getEnvironment().getRequiredProperty("local.server.port") + "/webhooks/" + source;
     }
 
     public static synchronized RunningNightshift get() {
@@ -219,7 +232,7 @@ public final class RunningNightshift {
         settings.put("nightshift.dispatch.spend.daily-ceiling-usd", 1_000_000);
         settings.put("nightshift.dispatch.lease-ttl", "6s");
         settings.put("logging.include-application-name", false);
-        return new RunningNightshift(todoist, Services.start(settings, 0, 0, 0), workspaces, catalogue);
+        return new RunningNightshift(todoist, Services.start(settings, 0, 0, 0), workspaces, catalogue, settings);
     }
 
     /** Todoist as the tests need it: comments and label writes succeed, every task starts labelled "writing". */

@@ -1,33 +1,83 @@
 package dev.nightshift.ingest.publish;
 
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.nightshift.events.TaskCancelled;
 import dev.nightshift.events.TaskEvent;
+import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
 import dev.nightshift.ingest.IngestProperties;
 import dev.nightshift.ingest.webhook.RetryLater;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
-/** The one place ingest talks to Kafka. Returns only once the broker acknowledged the event (acks=all). */
+/**
+ * The one place ingest publishes tasks: each task version (and each cancellation) once, however many
+ * replicas receive it and however often, claimed first on {@code nightshift.publications}. Returns only
+ * once the broker acknowledged the event (acks=all).
+ */
 @Component
 public class TaskPublisher {
 
+    /** What became of a publication. */
+    public enum Outcome { PUBLISHED, DUPLICATE }
+
     private final KafkaTemplate<String, TaskEvent> template;
+    private final PublicationLog publications;
     private final IngestProperties properties;
 
-    public TaskPublisher(KafkaTemplate<String, TaskEvent> template, IngestProperties properties) {
+    public TaskPublisher(KafkaTemplate<String, TaskEvent> template, PublicationLog publications, IngestProperties properties) {
         this.template = template;
+        this.publications = publications;
         this.properties = properties;
     }
 
-    public void publish(TaskEvent event) {
+    /** The publication an event is: a request publishes its task version once; a cancellation, its delivery once. */
+    public static String publicationKey(TaskEvent event) {
+        return switch (event.getBody()) {
+            case TaskRequested requested -> Topics.ledgerKey(event.getTaskKey(), requested.getTaskVersion());
+            case TaskCancelled cancelled -> "cancel " + event.getEventId();
+            default -> throw new IllegalArgumentException("not a task event body: " + event.getBody());
+        };
+    }
+
+    public Outcome publishOnce(TaskEvent event) {
+        String key = publicationKey(event);
+        long deadline = System.currentTimeMillis() + properties.publishTimeout().toMillis();
+        if (publications.holder(key).filter(PublicationLog.Holder::published).isPresent()) {
+            return Outcome.DUPLICATE;
+        }
+        while (true) {
+            String claimId = UUID.randomUUID().toString();
+            publications.claim(key, claimId, event.getTaskKey(), deadline);
+            PublicationLog.Holder holder = publications.holder(key).orElseThrow();
+            if (holder.claimId().equals(claimId)) {
+                try {
+                    send(event);
+                } catch (RetryLater e) {
+                    publications.release(key, claimId, event.getTaskKey());
+                    throw e;
+                }
+                publications.published(key, claimId, event.getTaskKey());
+                return Outcome.PUBLISHED;
+            }
+            // another replica holds it: wait for its outcome; a release lets us claim again
+            Optional<PublicationLog.Holder> after = holder.published() ? Optional.of(holder)
+                    : publications.awaitChange(key, holder, deadline);
+            if (after.filter(PublicationLog.Holder::published).isPresent()) {
+                return Outcome.DUPLICATE;
+            }
+            if (System.currentTimeMillis() >= deadline) {
+                throw new RetryLater("another ingest replica is publishing " + key + " and has not finished; try again");
+            }
+        }
+    }
+
+    private void send(TaskEvent event) {
         try {
             template.send(Topics.TASKS, event.getTaskKey(), event)
                     .get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -51,13 +101,5 @@ public class TaskPublisher {
             t = t.getCause();
         }
         return t.getClass().getSimpleName() + ": " + t.getMessage();
-    }
-
-    @Configuration
-    static class TasksTopic {
-        @Bean
-        NewTopic tasksTopic(IngestProperties properties) {
-            return TopicBuilder.name(Topics.TASKS).partitions(properties.tasksPartitions()).build();
-        }
     }
 }

@@ -14,12 +14,8 @@ public sealed interface Decision {
     record Ignore(String reason) implements Decision {
     }
 
-    /**
-     * Publish the event, once per delivery.
-     *
-     * @param deliveryId the sender's id of this delivery, the same on every redelivery
-     */
-    record Publish(String deliveryId, TaskEvent event, String logLine) implements Decision {
+    /** Publish the event: once per task version (or, for a cancellation, per delivery). */
+    record Publish(TaskEvent event, String logLine) implements Decision {
     }
 
     static Decision ignore(String reason) {
@@ -31,13 +27,13 @@ public sealed interface Decision {
      * so a redelivery carries the same one and consumers can drop it.
      */
     static Decision request(String source, String deliveryId, String taskKey, TaskRef task, String version, Worker worker, String what) {
-        return new Publish(deliveryId, TaskRequests.requested(taskKey, task, version, worker, source + ":" + deliveryId, Instant.now()),
+        return new Publish(TaskRequests.requested(taskKey, task, version, worker, source + ":" + deliveryId, Instant.now()),
                 what + ", worker " + worker.name() + ", version " + version);
     }
 
     /** Stop every version of the task requested so far. */
     static Decision cancel(String source, String deliveryId, String taskKey, TaskRef task, String reason) {
-        return new Publish(deliveryId, TaskRequests.cancelled(taskKey, task, reason, source + ":" + deliveryId, Instant.now()),
+        return new Publish(TaskRequests.cancelled(taskKey, task, reason, source + ":" + deliveryId, Instant.now()),
                 "cancellation (" + reason + ")");
     }
 }

@@ -5,6 +5,10 @@ package dev.nightshift.ingest.webhook;
  * 503 so the sender retries, with nothing published.
  */
 public class RetryLater extends RuntimeException {
+    public RetryLater(String message) {
+        super(message);
+    }
+
     public RetryLater(String message, Throwable cause) {
         super(message, cause);
     }

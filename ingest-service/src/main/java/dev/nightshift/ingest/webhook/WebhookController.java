@@ -19,7 +19,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /webhooks/{source}}, the same steps for every source: read at most the size cap, let the
- * source verify and decide, publish once per delivery, answer only once Kafka acknowledged.
+ * source verify and decide, publish once per task version, answer only once Kafka acknowledged.
  */
 @RestController
 public class WebhookController {
@@ -29,15 +29,13 @@ public class WebhookController {
     private final Map<String, WebhookSource> sources;
     private final IngestProperties ingest;
     private final TaskPublisher publisher;
-    private final RecentDeliveries deliveries;
     private final WebhookMetrics metrics;
 
     public WebhookController(List<WebhookSource> sources, IngestProperties ingest, TaskPublisher publisher,
-            RecentDeliveries deliveries, WebhookMetrics metrics) {
+            WebhookMetrics metrics) {
         this.sources = sources.stream().collect(Collectors.toUnmodifiableMap(WebhookSource::name, Function.identity()));
         this.ingest = ingest;
         this.publisher = publisher;
-        this.deliveries = deliveries;
         this.metrics = metrics;
     }
 
@@ -70,19 +68,18 @@ public class WebhookController {
         source.verify(delivery);
         return switch (source.decide(delivery)) {
             case Decision.Ignore ignore -> WebhookResponse.ignored(ignore.reason());
-            case Decision.Publish publish -> publish(source, publish);
+            case Decision.Publish publish -> publish(publish);
         };
     }
 
-    private WebhookResponse publish(WebhookSource source, Decision.Publish publish) {
+    private WebhookResponse publish(Decision.Publish publish) {
         String taskKey = publish.event().getTaskKey();
-        String deliveryId = source.name() + ":" + publish.deliveryId();
-        if (deliveries.contains(deliveryId)) {
-            return WebhookResponse.duplicate(taskKey);
-        }
-        publisher.publish(publish.event());
-        deliveries.remember(deliveryId);
-        log.info("published {}: {}", taskKey, publish.logLine());
-        return WebhookResponse.published(taskKey);
+        return switch (publisher.publishOnce(publish.event())) {
+            case DUPLICATE -> WebhookResponse.duplicate(taskKey);
+            case PUBLISHED -> {
+                log.info("published {}: {}", taskKey, publish.logLine());
+                yield WebhookResponse.published(taskKey);
+            }
+        };
     }
 }
