@@ -18,8 +18,18 @@ class IngestSettingsTest {
     void aMissingClientSecretIsNamed() throws Exception {
         Path workers = Files.writeString(dir.resolve("workers.yml"), VALID);
         assertThatThrownBy(() -> start("--nightshift.ingest.workers-file=" + workers, "--nightshift.ingest.todoist.client-secret="))
-                .hasStackTraceContaining("worker writer is started by todoist webhooks, which are off: "
-                        + "nightshift.ingest.todoist.client-secret (TODOIST_CLIENT_SECRET) is not set");
+                .hasStackTraceContaining("worker writer is started by todoist, whose webhook is off "
+                        + "(nightshift.ingest.todoist.client-secret (TODOIST_CLIENT_SECRET) is not set) and which is not polled "
+                        + "(nightshift.ingest.todoist.poll-interval)");
+    }
+
+    @Test
+    void pollingWithoutATokenIsNamed() throws Exception {
+        Path workers = Files.writeString(dir.resolve("workers.yml"), VALID);
+        assertThatThrownBy(() -> start("--nightshift.ingest.workers-file=" + workers, "--nightshift.ingest.todoist.client-secret=s",
+                "--nightshift.ingest.todoist.poll-interval=1m", "--nightshift.ingest.todoist.api-token="))
+                .hasStackTraceContaining("polling todoist is on (nightshift.ingest.todoist.poll-interval) but cannot work: "
+                        + "nightshift.ingest.todoist.api-token (TODOIST_API_TOKEN) is not set");
     }
 
     @Test

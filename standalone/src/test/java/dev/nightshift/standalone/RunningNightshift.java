@@ -65,7 +65,14 @@ public final class RunningNightshift {
 
     /** Another ingest replica with the same settings, on its own port; the caller closes it. */
     public ConfigurableApplicationContext startIngestReplica() {
-        return Services.run(IngestApplication.builder(), settings, 0);
+        return startIngestReplica(Map.of());
+    }
+
+    /** Another ingest replica with these settings changed. */
+    public ConfigurableApplicationContext startIngestReplica(Map<String, ?> changed) {
+        Map<String, Object> replica = new LinkedHashMap<>(settings);
+        replica.putAll(changed);
+        return Services.run(IngestApplication.builder(), replica, 0);
     }
 
     public static String webhookUrl(ConfigurableApplicationContext ingest, String source) {

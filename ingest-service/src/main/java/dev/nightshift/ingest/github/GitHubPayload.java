@@ -33,6 +33,10 @@ public record GitHubPayload(String action, Issue issue, PullRequest pullRequest,
         public boolean assignedTo(String login) {
             return assignees != null && assignees.stream().anyMatch(u -> u != null && login.equalsIgnoreCase(u.login()));
         }
+
+        public boolean isPullRequest() {
+            return pullRequest != null && !pullRequest.isNull();
+        }
     }
 
     public record PullRequest(Integer number, String title, String body, String htmlUrl, List<Label> labels, Ref head, Ref base) {
@@ -102,6 +106,11 @@ public record GitHubPayload(String action, Issue issue, PullRequest pullRequest,
 
     public List<Commit> commitList() {
         return commits == null ? List.of() : commits.stream().filter(Objects::nonNull).toList();
+    }
+
+    /** An item as GitHub's REST API lists it: the same shape as in webhook payloads. */
+    static <T> T restItem(JsonNode item, Class<T> type) {
+        return JSON.treeToValue(item, type);
     }
 
     static boolean blank(String s) {

@@ -1,5 +1,7 @@
 package dev.nightshift.ingest.github;
 
+import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -10,15 +12,22 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param allowedAssociations comment authors whose mention or {@code /nightshift retry} may start work, by their
  *                           {@code author_association} with the repository
  * @param ownLogins          the logins Nightshift writes as (its app's bot, or the user of its token): their events never start work
+ * @param apiBaseUrl         GitHub's REST API (GitHub Enterprise: {@code https://host/api/v3})
+ * @param apiToken           reads the workers' repositories when polling (env GITHUB_TOKEN)
+ * @param pollInterval       how often to list the open issues and pull requests workers want (reconciliation); unset, never
  */
 @ConfigurationProperties("nightshift.ingest.github")
 public record GitHubProperties(
         String webhookSecret,
         @DefaultValue({"OWNER", "MEMBER", "COLLABORATOR"}) List<String> allowedAssociations,
-        @DefaultValue({}) List<String> ownLogins) {
+        @DefaultValue({}) List<String> ownLogins,
+        @DefaultValue("https://api.github.com") URI apiBaseUrl,
+        String apiToken,
+        Duration pollInterval) {
 
     @Override
     public String toString() {
-        return "GitHubProperties[allowedAssociations=" + allowedAssociations + ", ownLogins=" + ownLogins + ", secret hidden]";
+        return "GitHubProperties[allowedAssociations=" + allowedAssociations + ", ownLogins=" + ownLogins + ", apiBaseUrl=" + apiBaseUrl
+                + ", pollInterval=" + pollInterval + ", secrets hidden]";
     }
 }

@@ -152,7 +152,13 @@ public class GitHubWebhook implements WebhookSource {
 
     /** The first worker whose label or assignee the issue has. */
     private static Optional<Worker> issueWorker(Event e, Issue issue) {
-        return e.first(t -> (t.label() != null && issue.hasLabel(t.label())) || (t.assignee() != null && issue.assignedTo(t.assignee())));
+        return e.first(t -> wants(t, issue));
+    }
+
+    /** Whether the trigger's label or assignee is on the issue (the poller asks the same). */
+    static boolean wants(GitHubRepository trigger, Issue issue) {
+        return (trigger.label() != null && issue.hasLabel(trigger.label()))
+                || (trigger.assignee() != null && issue.assignedTo(trigger.assignee()));
     }
 
     private Decision comment(Event e) {
@@ -196,8 +202,7 @@ public class GitHubWebhook implements WebhookSource {
     private Decision pullRequest(Event e) {
         PullRequest pr = e.payload().requirePullRequest();
         String action = String.valueOf(e.payload().action());
-        TaskRef task = numbered(e, pr.number(), pr.title(), pr.body(), pr.htmlUrl(), pr.labels(),
-                GitHubIssue.newBuilder().setRepository(e.repository()).setNumber(pr.number()).setPullRequest(true).setHeadSha(pr.head().sha()).build());
+        TaskRef task = pullRequestTask(e.repository(), pr);
         if (e.workers().isEmpty()) {
             return e.unrouted();
         }
@@ -266,17 +271,26 @@ public class GitHubWebhook implements WebhookSource {
     }
 
     private static TaskRef issueTask(Event e, Issue issue) {
-        return numbered(e, issue.number(), issue.title(), issue.body(), issue.htmlUrl(), issue.labels(),
-                GitHubIssue.newBuilder().setRepository(e.repository()).setNumber(issue.number())
-                        .setPullRequest(issue.pullRequest() != null && !issue.pullRequest().isNull()).build());
+        return issueTask(e.repository(), issue);
+    }
+
+    static TaskRef issueTask(String repository, Issue issue) {
+        return numbered(repository, issue.number(), issue.title(), issue.body(), issue.htmlUrl(), issue.labels(),
+                GitHubIssue.newBuilder().setRepository(repository).setNumber(issue.number())
+                        .setPullRequest(issue.isPullRequest()).build());
+    }
+
+    static TaskRef pullRequestTask(String repository, PullRequest pr) {
+        return numbered(repository, pr.number(), pr.title(), pr.body(), pr.htmlUrl(), pr.labels(),
+                GitHubIssue.newBuilder().setRepository(repository).setNumber(pr.number()).setPullRequest(true).setHeadSha(pr.head().sha()).build());
     }
 
     /** An issue or a pull request as a task: both are numbered alike, and written back to through the issues API. */
-    private static TaskRef numbered(Event e, int number, String title, String body, String url, List<GitHubPayload.Label> labels,
+    private static TaskRef numbered(String repository, int number, String title, String body, String url, List<GitHubPayload.Label> labels,
             GitHubIssue reference) {
         return TaskRef.newBuilder()
                 .setSource(Source.GITHUB)
-                .setSourceId(e.repository() + "#" + number)
+                .setSourceId(repository + "#" + number)
                 .setTitle(title)
                 .setDescription(body == null ? "" : body)
                 .setUrl(url)
@@ -287,7 +301,11 @@ public class GitHubWebhook implements WebhookSource {
     }
 
     private static String issueKey(Event e, int number) {
-        return "github:" + e.repository() + "#" + number;
+        return issueKey(e.repository(), number);
+    }
+
+    static String issueKey(String repository, int number) {
+        return "github:" + repository + "#" + number;
     }
 
     private static String required(WebhookDelivery delivery, String header) {

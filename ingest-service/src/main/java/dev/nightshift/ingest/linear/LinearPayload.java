@@ -7,6 +7,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /** The parts of Linear's data-change ({@code Issue}) and {@code AgentSessionEvent} webhooks Nightshift reads. */
 public record LinearPayload(String type, String action, JsonNode data, JsonNode updatedFrom, Actor actor, Long webhookTimestamp,
@@ -53,6 +54,13 @@ public record LinearPayload(String type, String action, JsonNode data, JsonNode 
             }
             return content == null ? "" : content.path("body").asString("");
         }
+    }
+
+    /** An issue as Linear's GraphQL API answers it; its labels come as a connection ({@code labels.nodes}). */
+    static Issue graphIssue(JsonNode node) {
+        ObjectNode issue = ((ObjectNode) node).deepCopy();
+        issue.set("labels", node.path("labels").path("nodes"));
+        return JSON.treeToValue(issue, Issue.class);
     }
 
     public static LinearPayload parse(byte[] body) {

@@ -183,7 +183,7 @@ public class LinearWebhook implements WebhookSource {
         return payload.actor() == null ? "an unnamed actor" : firstNonNull(payload.actor().name(), payload.actor().id());
     }
 
-    private static TaskRef task(Issue issue, String description, String sessionId) {
+    static TaskRef task(Issue issue, String description, String sessionId) {
         return TaskRef.newBuilder()
                 .setSource(Source.LINEAR)
                 .setSourceId(issue.identifier())

@@ -48,6 +48,11 @@ public record TodoistDelivery(String eventName, String userId, JsonNode eventDat
         return item;
     }
 
+    /** A task as Todoist's REST API lists it: the same fields as in events. */
+    static Item restTask(JsonNode task) {
+        return JSON.treeToValue(task, Item.class);
+    }
+
     private static boolean blank(String s) {
         return s == null || s.isBlank();
     }

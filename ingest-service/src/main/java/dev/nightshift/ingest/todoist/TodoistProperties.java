@@ -1,6 +1,7 @@
 package dev.nightshift.ingest.todoist;
 
 import java.net.URI;
+import java.time.Duration;
 
 import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -10,14 +11,16 @@ import org.springframework.validation.annotation.Validated;
 /**
  * @param clientSecret the Todoist app's client secret, which signs webhooks (env TODOIST_CLIENT_SECRET); unset, the webhook is off
  * @param apiBaseUrl   Todoist's unified API v1
- * @param apiToken     needed only to match workers that name their project by name (env TODOIST_API_TOKEN)
+ * @param apiToken     needed to match workers that name their project by name, and to poll (env TODOIST_API_TOKEN)
+ * @param pollInterval how often to list the open tasks of the workers' projects (reconciliation); unset, never
  */
 @Validated
 @ConfigurationProperties("nightshift.ingest.todoist")
 public record TodoistProperties(
         String clientSecret,
         @NotNull @DefaultValue("https://api.todoist.com/api/v1") URI apiBaseUrl,
-        String apiToken) {
+        String apiToken,
+        Duration pollInterval) {
 
     @Override
     public String toString() {

@@ -11,6 +11,7 @@ import dev.nightshift.ingest.routing.Trigger;
 import dev.nightshift.ingest.routing.Worker;
 import dev.nightshift.ingest.routing.WorkerCatalogue;
 import dev.nightshift.ingest.webhook.Decision;
+import dev.nightshift.ingest.webhook.RetryLater;
 import dev.nightshift.ingest.webhook.WebhookDelivery;
 import dev.nightshift.ingest.webhook.WebhookRejected;
 import dev.nightshift.ingest.webhook.WebhookSource;
@@ -64,7 +65,17 @@ public class TodoistWebhook implements WebhookSource {
         }
         TodoistDelivery.Item item = body.item();
         String taskKey = "todoist:" + item.id();
-        Optional<Worker> worker = route(item.projectId());
+        Optional<Worker> worker;
+        try {
+            worker = route(item.projectId());
+        } catch (RetryLater e) {
+            if (todoist.pollInterval() == null) {
+                throw e;
+            }
+            // the poll lists the projects workers name: a task this look-up failed for is found there, not lost
+            return Decision.ignore("could not look Todoist project " + item.projectId() + " up (" + e.getMessage()
+                    + "); reconciliation will find its tasks if a worker wants them");
+        }
         if (worker.isEmpty()) {
             return Decision.ignore("no worker for Todoist project " + item.projectId());
         }
@@ -78,7 +89,7 @@ public class TodoistWebhook implements WebhookSource {
         return Decision.request(name(), deliveryId, taskKey, task(item), ADDED_VERSION, worker.get(), body.eventName());
     }
 
-    private static TaskRef task(TodoistDelivery.Item item) {
+    static TaskRef task(TodoistDelivery.Item item) {
         return TaskRef.newBuilder()
                 .setSource(Source.TODOIST)
                 .setSourceId(item.id())

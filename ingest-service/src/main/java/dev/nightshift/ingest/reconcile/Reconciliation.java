@@ -1,0 +1,123 @@
+package dev.nightshift.ingest.reconcile;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+
+import dev.nightshift.events.TaskEvent;
+import dev.nightshift.ingest.publish.TaskPublisher;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.concurrent.SimpleAsyncTaskScheduler;
+import org.springframework.stereotype.Component;
+import org.springframework.util.backoff.BackOffExecution;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * Polls every source that has an interval and publishes what it finds through the same once-only path as
+ * the webhooks: a version a webhook already published is a duplicate, one it lost is published now. A poll
+ * that fails is tried again after a growing delay (spring-core's {@link ExponentialBackOff}, up to eight
+ * intervals), with the reason logged.
+ */
+@Component
+public class Reconciliation implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(Reconciliation.class);
+
+    private final List<Poller> pollers;
+    private final TaskPublisher publisher;
+    private final MeterRegistry meters;
+    private final SimpleAsyncTaskScheduler scheduler = new SimpleAsyncTaskScheduler();
+    private final Map<String, ScheduledFuture<?>> next = new ConcurrentHashMap<>();
+    private volatile boolean running;
+
+    public Reconciliation(List<Poller> pollers, TaskPublisher publisher, MeterRegistry meters) {
+        this.pollers = pollers;
+        this.publisher = publisher;
+        this.meters = meters;
+        for (Poller poller : pollers) {
+            if (poller.interval().isPresent()) {
+                poller.misconfigured().ifPresent(why -> {
+                    throw new IllegalStateException("polling " + poller.source() + " is on (nightshift.ingest." + poller.source()
+                            + ".poll-interval) but cannot work: " + why);
+                });
+            }
+        }
+        scheduler.setVirtualThreads(true);
+        scheduler.setThreadNamePrefix("ingest-poll-");
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        for (Poller poller : pollers) {
+            poller.interval().ifPresent(interval -> {
+                log.info("reconciling {} every {}", poller.source(), interval);
+                schedule(poller, Duration.ZERO, null);
+            });
+        }
+    }
+
+    private void schedule(Poller poller, Duration delay, BackOffExecution failures) {
+        if (running) {
+            next.put(poller.source(), scheduler.schedule(() -> poll(poller, failures), Instant.now().plus(delay)));
+        }
+    }
+
+    private void poll(Poller poller, BackOffExecution failures) {
+        Duration interval = poller.interval().orElseThrow();
+        try {
+            List<TaskEvent> open = poller.openRequests();
+            int published = 0;
+            for (TaskEvent event : open) {
+                if (!running) {
+                    return;
+                }
+                if (publisher.publishOnce(event) == TaskPublisher.Outcome.PUBLISHED) {
+                    published++;
+                    log.info("reconciled {}: published {}, which no webhook had", poller.source(), TaskPublisher.publicationKey(event));
+                }
+            }
+            count(poller, "published", published);
+            count(poller, "duplicate", open.size() - published);
+            schedule(poller, interval, null);
+        } catch (RuntimeException e) {
+            count(poller, "failed", 1);
+            BackOffExecution backOff = failures != null ? failures : backOff(interval).start();
+            Duration wait = Duration.ofMillis(backOff.nextBackOff());
+            log.warn("polling {} failed, trying again in {}: {}", poller.source(), wait, e.getMessage());
+            schedule(poller, wait, backOff);
+        }
+    }
+
+    private static ExponentialBackOff backOff(Duration interval) {
+        ExponentialBackOff backOff = new ExponentialBackOff(interval.toMillis(), 2.0);
+        backOff.setMaxInterval(interval.multipliedBy(8).toMillis());
+        return backOff;
+    }
+
+    private void count(Poller poller, String result, int n) {
+        Counter.builder("nightshift.ingest.polled")
+                .description("Task requests found by reconciliation, by source and result")
+                .tag("source", poller.source()).tag("result", result)
+                .register(meters).increment(n);
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        next.values().forEach(f -> f.cancel(true));
+        scheduler.close();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}
