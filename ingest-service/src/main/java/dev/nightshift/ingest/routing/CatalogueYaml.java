@@ -1,12 +1,16 @@
 package dev.nightshift.ingest.routing;
 
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
 
 import org.springframework.boot.convert.DurationStyle;
+import org.springframework.scheduling.support.CronExpression;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -22,7 +26,7 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
                 throw new IllegalArgumentException("name must be lower-case letters, digits and dashes (got '" + name + "')");
             }
             if (trigger == null) {
-                throw new IllegalArgumentException("trigger is required: todoist, github or linear");
+                throw new IllegalArgumentException("trigger is required: todoist, github, linear or schedule");
             }
             Trigger trig = trigger.toTrigger();
             if (blank(goal)) {
@@ -69,6 +73,10 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
 
         /** Each entry names one sink; a sink that reports on the task itself must be the trigger's source. */
         private List<Output> outputs(Trigger trig) {
+            if ((outputs == null || outputs.isEmpty()) && trig instanceof Trigger.Schedule) {
+                // a scheduled run has no task to report on: its outcome is on nightshift.runs
+                return List.of();
+            }
             if (outputs == null || outputs.isEmpty()) {
                 throw new IllegalArgumentException("outputs is required: a list of where runs report, e.g. [{" + trig.source() + ": {}}]");
             }
@@ -154,10 +162,13 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
     }
 
     /** Exactly one source. */
-    record TriggerYaml(TodoistTriggerYaml todoist, GitHubTriggerYaml github, LinearTriggerYaml linear) {
+    record TriggerYaml(TodoistTriggerYaml todoist, GitHubTriggerYaml github, LinearTriggerYaml linear, ScheduleTriggerYaml schedule) {
         Trigger toTrigger() {
-            if (Stream.of(todoist, github, linear).filter(Objects::nonNull).count() != 1) {
-                throw new IllegalArgumentException("trigger must name exactly one source: todoist, github or linear");
+            if (Stream.of(todoist, github, linear, schedule).filter(Objects::nonNull).count() != 1) {
+                throw new IllegalArgumentException("trigger must name exactly one source: todoist, github, linear or schedule");
+            }
+            if (schedule != null) {
+                return schedule.toTrigger();
             }
             if (linear != null) {
                 return linear.toTrigger();
@@ -189,6 +200,33 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
             }
             return new Trigger.GitHubRepository(repository, nullIfBlank(label), nullIfBlank(assignee), nullIfBlank(mention), prs,
                     nullIfBlank(pushBranch));
+        }
+    }
+
+    record ScheduleTriggerYaml(String cron, String zone, String missed) {
+        Trigger toTrigger() {
+            if (blank(cron)) {
+                throw new IllegalArgumentException("trigger.schedule.cron is required (second minute hour day month weekday, e.g. '0 0 3 * * MON-FRI')");
+            }
+            CronExpression expression;
+            try {
+                expression = CronExpression.parse(cron);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("trigger.schedule.cron '" + cron + "' is not a cron expression: " + e.getMessage());
+            }
+            ZoneId zoneId;
+            try {
+                zoneId = blank(zone) ? ZoneOffset.UTC : ZoneId.of(zone);
+            } catch (DateTimeException e) {
+                throw new IllegalArgumentException("trigger.schedule.zone '" + zone + "' is not a time zone (e.g. Europe/Paris)");
+            }
+            Trigger.Schedule.Missed whenMissed;
+            try {
+                whenMissed = blank(missed) ? Trigger.Schedule.Missed.SKIP : Trigger.Schedule.Missed.valueOf(missed.trim().toUpperCase());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("trigger.schedule.missed must be run or skip (got '" + missed + "')");
+            }
+            return new Trigger.Schedule(expression, zoneId, whenMissed);
         }
     }
 

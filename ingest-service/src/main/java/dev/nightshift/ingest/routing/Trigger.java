@@ -1,5 +1,9 @@
 package dev.nightshift.ingest.routing;
 
+import java.time.ZoneId;
+
+import org.springframework.scheduling.support.CronExpression;
+
 /** What starts a worker: one kind per source. */
 public sealed interface Trigger {
 
@@ -52,6 +56,23 @@ public sealed interface Trigger {
         @Override
         public String source() {
             return "linear";
+        }
+    }
+
+    /**
+     * A background worker with a goal and no human task: fired at each slot of a cron expression.
+     *
+     * @param cron   Spring's cron format: second, minute, hour, day of month, month, day of week
+     * @param zone   the time zone the expression is read in
+     * @param missed what to do at start-up with the last slot that passed while no replica was up
+     */
+    record Schedule(CronExpression cron, ZoneId zone, Missed missed) implements Trigger {
+
+        public enum Missed { RUN, SKIP }
+
+        @Override
+        public String source() {
+            return "schedule";
         }
     }
 }

@@ -79,6 +79,29 @@ class WorkerCatalogueTest {
     }
 
     @Test
+    void aScheduleIsReadWithItsZoneAndNeedsNoOutputs() {
+        String auditor = """
+                workers:
+                  - name: auditor
+                    trigger:
+                      schedule: {cron: "0 0 3 * * MON-FRI", zone: Europe/Paris, missed: run}
+                    goal: "Audit the last commits"
+                    agent: {adapter: claude}
+                    budget: {wall-time: 10m}
+                """;
+        Worker w = WorkerCatalogue.parse(auditor).workers().getFirst();
+        assertThat(w.trigger()).isInstanceOfSatisfying(Trigger.Schedule.class, t -> {
+            assertThat(t.zone()).isEqualTo(java.time.ZoneId.of("Europe/Paris"));
+            assertThat(t.missed()).isEqualTo(Trigger.Schedule.Missed.RUN);
+            assertThat(t.cron().toString()).isEqualTo("0 0 3 * * MON-FRI");
+        });
+        assertThat(w.outputs()).isEmpty();
+        assertRefused(auditor.replace("0 0 3 * * MON-FRI", "every night"), "workers[0] (auditor): trigger.schedule.cron 'every night' is not a cron expression");
+        assertRefused(auditor.replace("Europe/Paris", "Mars/Olympus"), "trigger.schedule.zone 'Mars/Olympus' is not a time zone");
+        assertRefused(auditor.replace("missed: run", "missed: later"), "trigger.schedule.missed must be run or skip (got 'later')");
+    }
+
+    @Test
     void findsByTrigger() {
         WorkerCatalogue catalogue = WorkerCatalogue.parse(WRITER);
         assertThat(catalogue.find(Trigger.TodoistProject.class, t -> t.matches("123", "LinkedIn Writer"))).isPresent();
