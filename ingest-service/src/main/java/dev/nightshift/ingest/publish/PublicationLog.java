@@ -21,7 +21,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -71,8 +70,14 @@ public final class PublicationLog implements SmartLifecycle {
         return Optional.ofNullable(holders.get(key));
     }
 
-    public long leaseMillis() {
-        return leaseMillis;
+    /** The versions of a task this log knows to be published (within its retention). */
+    public List<String> publishedVersions(String taskKey) {
+        String prefix = taskKey + " ";
+        return holders.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix) && e.getValue().published())
+                .map(e -> e.getKey().substring(prefix.length()))
+                .sorted()
+                .toList();
     }
 
     /** Writes a claim and returns once this replica has read it back, so {@link #holder} tells who won. */
@@ -236,16 +241,9 @@ public final class PublicationLog implements SmartLifecycle {
     }
 
     private static Map<String, Object> reader(Map<String, Object> consumerProperties, String instance) {
-        Map<String, Object> p = new HashMap<>(consumerProperties);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, io.apicurio.registry.serde.avro.AvroKafkaDeserializer.class);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "nightshift-ingest-publications-" + instance);
+        Map<String, Object> p = AssignedReader.properties(consumerProperties, "nightshift-ingest-publications-" + instance);
         // a claim is read back while a webhook waits: answer as soon as it is there
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
-        // created by ingest with its own settings (compacted, broker-stamped), never by a read
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         return p;
     }
 }

@@ -1,0 +1,20 @@
+package dev.nightshift.ingest.api;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * @param token the bearer token scripts and other systems present to {@code /api/tasks} (env NIGHTSHIFT_API_TOKEN);
+ *              unset, the task API is off (404)
+ */
+@ConfigurationProperties("nightshift.ingest.api")
+public record ApiProperties(String token) {
+
+    public boolean enabled() {
+        return token != null && !token.isBlank();
+    }
+
+    @Override
+    public String toString() {
+        return "ApiProperties[token hidden]";
+    }
+}
