@@ -58,7 +58,9 @@ class GitHubWebhookTest {
         TaskRequested requested = (TaskRequested) event.getBody();
         assertThat(requested.getTaskVersion()).isEqualTo("issue");
         assertThat(requested.getWorker().getName()).isEqualTo("fixer");
-        assertThat(requested.getPrompt()).isEqualTo("Fix https://github.com/acme/api/issues/" + n + ": Login fails on Safari\nSteps to reproduce: run it.\n");
+        assertThat(Prompts.normalized(requested.getPrompt())).isEqualTo("Fix https://github.com/acme/api/issues/" + n + ": "
+                + Prompts.data("title", "Login fails on Safari") + "\n" + Prompts.data("description", "Steps to reproduce: run it.") + "\n"
+                + Prompts.note("GitHub"));
         assertThat(requested.getWorker().getOutputs().getSinks()).containsExactly(GitHubOutput.newBuilder()
                 .setWorkingLabel("agent-working").setDoneLabel("agent-done").build());
         assertThat(requested.getWorker().getOutputs().getTodoist()).isNull();

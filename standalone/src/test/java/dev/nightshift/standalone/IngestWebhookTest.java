@@ -109,7 +109,7 @@ class IngestWebhookTest {
         assertThat(event.getTask().getSourceId()).isEqualTo(taskId);
         assertThat(event.getTask().getTitle()).isEqualTo("Post about KRaft");
         TaskRequested requested = (TaskRequested) event.getBody();
-        assertThat(requested.getPrompt()).isEqualTo("Post about KRaft");
+        assertThat(Prompts.normalized(requested.getPrompt())).isEqualTo(Prompts.data("title", "Post about KRaft") + "\n" + Prompts.note("Todoist"));
         assertThat(requested.getWorker().getName()).isEqualTo("named");
         assertThat(requested.getWorker().getAgent().getAdapter()).isEqualTo("claude");
         assertThat(requested.getWorker().getBudget().getWallTimeMillis()).isEqualTo(5000);

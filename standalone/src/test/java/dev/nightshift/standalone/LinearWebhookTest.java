@@ -56,7 +56,8 @@ class LinearWebhookTest {
         TaskRequested requested = (TaskRequested) event.getBody();
         assertThat(requested.getTaskVersion()).isEqualTo("issue");
         assertThat(requested.getWorker().getName()).isEqualTo("linear-fixer");
-        assertThat(requested.getPrompt()).isEqualTo("Export does nothing\nThe export button does nothing on Firefox.\n");
+        assertThat(Prompts.normalized(requested.getPrompt())).isEqualTo(Prompts.data("title", "Export does nothing") + "\n"
+                + Prompts.data("description", "The export button does nothing on Firefox.") + "\n" + Prompts.note("Linear"));
         assertThat(requested.getWorker().getOutputs().getSinks()).containsExactly(LinearOutput.newBuilder()
                 .setStartedState("In Progress").setReviewState("In Review").build());
 
@@ -106,11 +107,12 @@ class LinearWebhookTest {
         assertThat(events).hasSize(3);
         TaskRequested first = (TaskRequested) events.get(0).getBody();
         assertThat(first.getTaskVersion()).isEqualTo("session:" + session);
-        assertThat(first.getPrompt()).isEqualTo("Export does nothing\n<issue identifier=\"" + id + "\"><title>Export does nothing</title></issue>\n");
+        assertThat(Prompts.normalized(first.getPrompt())).isEqualTo(Prompts.data("title", "Export does nothing") + "\n"
+                + Prompts.data("description", "<issue identifier=\"" + id + "\"><title>Export does nothing</title></issue>") + "\n" + Prompts.note("Linear"));
         assertThat(((LinearIssue) events.get(0).getTask().getReference()).getAgentSessionId()).isEqualTo(session);
         TaskRequested followUp = (TaskRequested) events.get(1).getBody();
         assertThat(followUp.getTaskVersion()).isEqualTo("prompt:act-1");
-        assertThat(followUp.getPrompt()).endsWith("</issue>\n\nFollow-up:\nAlso check Safari\n");
+        assertThat(Prompts.normalized(followUp.getPrompt())).endsWith("</issue>\n\nFollow-up:\nAlso check Safari\n</task-data-N>\n" + Prompts.note("Linear"));
         assertThat(events.get(2).getBody()).isInstanceOfSatisfying(TaskCancelled.class,
                 c -> assertThat(c.getReason()).isEqualTo("stopped in the Linear agent session"));
     }

@@ -81,7 +81,8 @@ class ScheduleTest {
         TaskEvent first = fired.values().iterator().next().getFirst();
         assertThat(first.getTask().getSource()).isEqualTo(Source.SCHEDULE);
         assertThat(((TaskRequested) first.getBody()).getTaskVersion()).isEqualTo("slot");
-        assertThat(((TaskRequested) first.getBody()).getPrompt()).startsWith("Audit the last commits (" + ticker + ", scheduled for ");
+        assertThat(Prompts.normalized(((TaskRequested) first.getBody()).getPrompt()))
+                .startsWith("Audit the last commits (<task-data-N field=\"title\">" + ticker + ", scheduled for ");
         assertThat(slots(skipper).values()).allSatisfy(events -> assertThat(events).hasSize(1));
 
         for (String key : fired.keySet()) {

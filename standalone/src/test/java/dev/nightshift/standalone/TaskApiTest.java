@@ -54,7 +54,8 @@ class TaskApiTest {
         assertThat(event.getTask().getSource()).isEqualTo(Source.API);
         assertThat(event.getTask().getTitle()).isEqualTo("Summarise the week");
         assertThat(((TaskRequested) event.getBody()).getWorker().getName()).isEqualTo("writer");
-        assertThat(((TaskRequested) event.getBody()).getPrompt()).isEqualTo("Summarise the week\nUse the changelog.\n");
+        assertThat(Prompts.normalized(((TaskRequested) event.getBody()).getPrompt())).isEqualTo(Prompts.data("title", "Summarise the week") + "\n"
+                + Prompts.data("description", "Use the changelog.") + "\n" + Prompts.note("a request to the task API"));
 
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             HttpResponse<String> status = get("api:" + key, "Bearer " + API_TOKEN);

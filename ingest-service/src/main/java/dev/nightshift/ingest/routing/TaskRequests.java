@@ -2,7 +2,6 @@ package dev.nightshift.ingest.routing;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
 
 import dev.nightshift.events.AgentSpec;
@@ -42,11 +41,7 @@ public final class TaskRequests {
      * @param deliveryId the sender's delivery id: a redelivery gets the same event id, so consumers can drop it
      */
     public static TaskEvent requested(String taskKey, TaskRef task, String taskVersion, Worker worker, String deliveryId, Instant now) {
-        String prompt = worker.goal().render(Map.of(
-                "title", task.getTitle(),
-                "description", task.getDescription(),
-                "url", task.getUrl() == null ? "" : task.getUrl(),
-                "task_key", taskKey));
+        String prompt = worker.goal().render(TaskFields.of(taskKey, task));
         Worker.Agent a = worker.agent();
         Worker.Budget b = worker.budget();
         WorkerSpec spec = WorkerSpec.newBuilder()
