@@ -1,7 +1,6 @@
 package dev.nightshift.ingest.publish;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,14 +17,15 @@ import dev.nightshift.ingest.webhook.RetryLater;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.support.SendResult;
 
 /**
  * This replica's view of {@code nightshift.publications}, read from the beginning and followed, and its
@@ -42,24 +42,25 @@ public final class PublicationLog implements SmartLifecycle {
     public record Holder(String claimId, long stampedAt, boolean published) {
     }
 
-    private final KafkaTemplate<String, PublicationClaim> template;
+    private final Map<String, Object> producerProperties;
     private final Map<String, Object> consumerProperties;
     private final String instance;
     private final long leaseMillis;
     private final Duration writeTimeout;
     private final Map<String, Holder> holders = new ConcurrentHashMap<>();
-    /** The next offset to read, per partition; guarded by {@code this}, waited on for read-backs. */
-    private final Map<Integer, Long> readTo = new HashMap<>();
+    /** This replica's claims not yet read back, completed when the reader applies them. */
+    private final Map<String, CompletableFuture<Void>> unread = new ConcurrentHashMap<>();
     private volatile boolean running;
+    private KafkaProducer<String, Object> producer;
     private KafkaConsumer<String, Object> consumer;
     private Thread thread;
 
     /**
      * @param lease how long a claim holds its key while unpublished: longer than a publication can take
      */
-    public PublicationLog(KafkaTemplate<String, PublicationClaim> template, Map<String, Object> consumerProperties,
+    public PublicationLog(Map<String, Object> producerProperties, Map<String, Object> consumerProperties,
             String instance, Duration lease, Duration writeTimeout) {
-        this.template = template;
+        this.producerProperties = producerProperties;
         this.consumerProperties = reader(consumerProperties, instance);
         this.instance = instance;
         this.leaseMillis = lease.toMillis();
@@ -80,20 +81,43 @@ public final class PublicationLog implements SmartLifecycle {
                 .toList();
     }
 
-    /** Writes a claim and returns once this replica has read it back, so {@link #holder} tells who won. */
+    /**
+     * Writes a claim and returns once this replica has read it back, so {@link #holder} tells who won. A
+     * record is readable only once it is acknowledged, so the read-back is waited for, not the acknowledgement.
+     */
     public void claim(String key, String claimId, String taskKey, long deadline) {
-        RecordMetadata written = write(key, claimId, taskKey, PublicationState.CLAIMED);
-        awaitRead(written.partition(), written.offset(), deadline, key);
+        CompletableFuture<Void> readBack = new CompletableFuture<>();
+        unread.put(claimId, readBack);
+        try {
+            send(key, claimId, taskKey, PublicationState.CLAIMED, (written, failed) -> {
+                if (failed != null) {
+                    readBack.completeExceptionally(failed);
+                }
+            });
+            readBack.get(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RetryLater("interrupted while claiming " + key, e);
+        } catch (ExecutionException e) {
+            throw new RetryLater("could not claim the publication of " + key + " on " + Topics.PUBLICATIONS + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new RetryLater("the claim of " + key + " was not read back from " + Topics.PUBLICATIONS + " in time", e);
+        } catch (RuntimeException e) {
+            // the serializer (schema registry) and metadata waits fail synchronously
+            throw new RetryLater("could not claim the publication of " + key + " on " + Topics.PUBLICATIONS + ": " + e, e);
+        } finally {
+            unread.remove(claimId);
+        }
     }
 
     /** Marks the key published; not waited for: a lost mark only lets a later delivery publish again, harmlessly. */
     public void published(String key, String claimId, String taskKey) {
-        send(key, claimId, taskKey, PublicationState.PUBLISHED);
+        send(key, claimId, taskKey, PublicationState.PUBLISHED, PublicationLog::logFailure);
     }
 
     /** Gives the key up after a failed publication, so the sender's retry need not wait for the lease. */
     public void release(String key, String claimId, String taskKey) {
-        send(key, claimId, taskKey, PublicationState.RELEASED);
+        send(key, claimId, taskKey, PublicationState.RELEASED, PublicationLog::logFailure);
     }
 
     /** Waits until the key's holder changes from {@code holder}, or the deadline; returns the holder then. */
@@ -110,41 +134,33 @@ public final class PublicationLog implements SmartLifecycle {
         return holder(key);
     }
 
-    private RecordMetadata write(String key, String claimId, String taskKey, PublicationState state) {
+    private void send(String key, String claimId, String taskKey, PublicationState state, Callback done) {
         try {
-            return send(key, claimId, taskKey, state).get(writeTimeout.toMillis(), TimeUnit.MILLISECONDS).getRecordMetadata();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RetryLater("interrupted while claiming " + key, e);
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            throw new RetryLater("could not claim the publication of " + key + " on " + Topics.PUBLICATIONS + ": " + e, e);
+            producer.send(new ProducerRecord<>(Topics.PUBLICATIONS, key, PublicationClaim.newBuilder()
+                    .setClaimId(claimId).setInstance(instance).setState(state).setTaskKey(taskKey).build()), done);
+        } catch (RuntimeException e) {
+            done.onCompletion(null, e);
         }
     }
 
-    private CompletableFuture<SendResult<String, PublicationClaim>> send(String key, String claimId, String taskKey, PublicationState state) {
-        return template.send(Topics.PUBLICATIONS, key, PublicationClaim.newBuilder()
-                .setClaimId(claimId).setInstance(instance).setState(state).setTaskKey(taskKey).build());
-    }
-
-    private synchronized void awaitRead(int partition, long offset, long deadline, String key) {
-        try {
-            long left;
-            while (readTo.getOrDefault(partition, 0L) <= offset) {
-                left = deadline - System.currentTimeMillis();
-                if (left <= 0) {
-                    throw new RetryLater("could not read the claim of " + key + " back from " + Topics.PUBLICATIONS
-                            + " in time (partition " + partition + " read to " + readTo.getOrDefault(partition, 0L) + ", claim at " + offset + ")");
-                }
-                wait(left);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RetryLater("interrupted while reading back the claim of " + key, e);
+    private static void logFailure(RecordMetadata written, Exception failed) {
+        if (failed != null) {
+            log.warn("could not mark a publication on {}: {}", Topics.PUBLICATIONS, failed.toString());
         }
     }
 
     /** Applies one step, in log order. Every replica applies the same steps in the same order to the same holders. */
     void apply(String key, PublicationClaim step, long stampedAt) {
+        applyStep(key, step, stampedAt);
+        if (step != null && step.getState() == PublicationState.CLAIMED) {
+            CompletableFuture<Void> mine = unread.get(step.getClaimId());
+            if (mine != null) {
+                mine.complete(null);
+            }
+        }
+    }
+
+    private void applyStep(String key, PublicationClaim step, long stampedAt) {
         holders.compute(key, (k, held) -> {
             if (step == null) {
                 return null;
@@ -166,6 +182,8 @@ public final class PublicationLog implements SmartLifecycle {
 
     @Override
     public void start() {
+        // its own producer: claims do not queue behind task events in one connection's in-flight requests
+        producer = new KafkaProducer<>(producerProperties);
         consumer = new KafkaConsumer<>(consumerProperties);
         running = true;
         thread = Thread.ofPlatform().name("ingest-publication-log").daemon().start(this::follow);
@@ -183,6 +201,9 @@ public final class PublicationLog implements SmartLifecycle {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (producer != null) {
+            producer.close(writeTimeout);
         }
     }
 
@@ -214,11 +235,10 @@ public final class PublicationLog implements SmartLifecycle {
                     for (ConsumerRecord<String, Object> r : records) {
                         apply(r.key(), r.value() instanceof PublicationClaim claim ? claim : null, r.timestamp());
                     }
-                    synchronized (this) {
-                        for (TopicPartition p : partitions) {
-                            readTo.put(p.partition(), c.position(p));
+                    if (!records.isEmpty()) {
+                        synchronized (this) {
+                            notifyAll();
                         }
-                        notifyAll();
                     }
                 } catch (WakeupException e) {
                     // stop() asked

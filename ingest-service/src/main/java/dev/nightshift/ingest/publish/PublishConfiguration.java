@@ -1,9 +1,7 @@
 package dev.nightshift.ingest.publish;
 
-import java.util.Map;
 import java.util.UUID;
 
-import dev.nightshift.events.PublicationClaim;
 import dev.nightshift.events.Topics;
 import dev.nightshift.ingest.IngestProperties;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -12,7 +10,6 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
-import org.springframework.kafka.core.KafkaTemplate;
 
 /** The topics ingest owns, and the publication log every replica shares. */
 @Configuration
@@ -34,11 +31,10 @@ class PublishConfiguration {
     }
 
     @Bean
-    PublicationLog publicationLog(KafkaTemplate<String, PublicationClaim> template, KafkaProperties kafka, IngestProperties properties) {
-        Map<String, Object> consumer = kafka.buildConsumerProperties();
+    PublicationLog publicationLog(KafkaProperties kafka, IngestProperties properties) {
         // twice the publish time-out: a live holder always finishes, or fails and releases, within its lease
-        return new PublicationLog(template, consumer, instance(), properties.publishTimeout().multipliedBy(2),
-                properties.publishTimeout());
+        return new PublicationLog(kafka.buildProducerProperties(), kafka.buildConsumerProperties(), instance(),
+                properties.publishTimeout().multipliedBy(2), properties.publishTimeout());
     }
 
     /** A pod's name where there is one; unique either way, so two replicas in one JVM differ too. */
