@@ -47,6 +47,22 @@ public final class IngestBench {
     static final String GITHUB_SECRET = "bench-github-secret";
     static final String PROJECT = "6Jf8VQXxBENCH";
     static final String REPOSITORY = "acme/bench";
+    /** One worker per source; the minimal pipeline routes to the same. */
+    static final String CATALOGUE = """
+            workers:
+              - name: writer
+                trigger: {todoist: {project: %s}}
+                goal: "{{title}}"
+                agent: {adapter: claude}
+                budget: {wall-time: 1m}
+                outputs: [{todoist: {}}]
+              - name: fixer
+                trigger: {github: {repository: %s, label: agent}}
+                goal: "Fix {{url}}: {{title}}"
+                agent: {adapter: claude}
+                budget: {wall-time: 1m}
+                outputs: [{github: {}}]
+            """.formatted(PROJECT, REPOSITORY);
     private static final int IN_FLIGHT = 64;
     private static final Duration WARM_UP = Duration.ofSeconds(8);
     private static final Duration MEASURE = Duration.ofSeconds(15);
@@ -67,21 +83,7 @@ public final class IngestBench {
         TrustedEvents.trust();
         SharedInfrastructure infra = SharedInfrastructure.get();
         Path catalogue = Files.createTempFile("nightshift-bench-workers", ".yml");
-        Files.writeString(catalogue, """
-                workers:
-                  - name: writer
-                    trigger: {todoist: {project: %s}}
-                    goal: "{{title}}"
-                    agent: {adapter: claude}
-                    budget: {wall-time: 1m}
-                    outputs: [{todoist: {}}]
-                  - name: fixer
-                    trigger: {github: {repository: %s, label: agent}}
-                    goal: "Fix {{url}}: {{title}}"
-                    agent: {adapter: claude}
-                    budget: {wall-time: 1m}
-                    outputs: [{github: {}}]
-                """.formatted(PROJECT, REPOSITORY));
+        Files.writeString(catalogue, CATALOGUE);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());
         settings.put("nightshift.registry-url", infra.registryUrl());

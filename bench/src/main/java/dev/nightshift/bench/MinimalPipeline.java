@@ -68,21 +68,7 @@ final class MinimalPipeline implements AutoCloseable {
         p.put("apicurio.registry.url", registryUrl);
         p.put("apicurio.registry.auto-register", "true");
         p.put("apicurio.registry.dereference-schema", "true");
-        List<Worker> workers = WorkerCatalogue.parse("""
-                workers:
-                  - name: writer
-                    trigger: {todoist: {project: %s}}
-                    goal: "{{title}}"
-                    agent: {adapter: claude}
-                    budget: {wall-time: 1m}
-                    outputs: [{todoist: {}}]
-                  - name: fixer
-                    trigger: {github: {repository: %s, label: agent}}
-                    goal: "Fix {{url}}: {{title}}"
-                    agent: {adapter: claude}
-                    budget: {wall-time: 1m}
-                    outputs: [{github: {}}]
-                """.formatted(IngestBench.PROJECT, IngestBench.REPOSITORY)).workers();
+        List<Worker> workers = WorkerCatalogue.parse(IngestBench.CATALOGUE).workers();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
         MinimalPipeline pipeline = new MinimalPipeline(server, new KafkaProducer<>(p), workers);
         server.createContext("/webhooks/todoist", pipeline::todoist);
