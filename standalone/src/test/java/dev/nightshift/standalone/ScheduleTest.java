@@ -95,11 +95,11 @@ class ScheduleTest {
         ConfigurableApplicationContext back = nightshift.startIngestReplica(scheduled);
         try {
             Instant started = Instant.now();
-            Thread.sleep(1_000);
             // the first slot published after the outage is the catch-up: fired at start-up, the last of the missed
-            // ones (those before it, down more than 2 s, stay unpublished); then every slot on time, none skipped
-            List<Instant> afterOutage = slots(ticker).keySet().stream().map(ScheduleTest::slotOf).filter(t -> t.isAfter(down)).sorted().toList();
-            assertThat(afterOutage).isNotEmpty();
+            // ones (those before it, down more than 2 s, stay unpublished); then every slot on time, none skipped.
+            // The catch-up is published asynchronously (a new replica's first publication is slow): wait for three.
+            await().atMost(Duration.ofSeconds(30)).until(() -> afterOutage(ticker, down).size() >= 3);
+            List<Instant> afterOutage = afterOutage(ticker, down);
             assertThat(afterOutage.getFirst()).isAfter(down.plusSeconds(4)).isBefore(started);
             for (int i = 1; i < afterOutage.size(); i++) {
                 assertThat(Duration.between(afterOutage.get(i - 1), afterOutage.get(i))).isEqualTo(Duration.ofSeconds(2));
@@ -111,6 +111,10 @@ class ScheduleTest {
         } finally {
             back.close();
         }
+    }
+
+    private static List<Instant> afterOutage(String worker, Instant down) {
+        return slots(worker).keySet().stream().map(ScheduleTest::slotOf).filter(t -> t.isAfter(down)).sorted().toList();
     }
 
     /** The worker's fired slots: task key to its events. */
