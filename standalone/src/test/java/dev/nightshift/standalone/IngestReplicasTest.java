@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -23,11 +22,6 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.Topics;
-import dev.nightshift.events.TrustedEvents;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -126,11 +120,9 @@ class IngestReplicasTest {
     void aClaimLeftByADeadReplicaIsTakenOverOnceItsLeaseEnds() throws Exception {
         String taskId = EndToEndTest.newTaskId();
         String taskKey = "todoist:" + taskId;
-        try (KafkaProducer<String, Object> producer = claimWriter()) {
-            producer.send(new ProducerRecord<>(Topics.PUBLICATIONS, Topics.ledgerKey(taskKey, "added"), PublicationClaim.newBuilder()
-                    .setClaimId(UUID.randomUUID().toString()).setInstance("ingest-that-died").setState(PublicationState.CLAIMED)
-                    .setTaskKey(taskKey).build())).get();
-        }
+        TopicWriter.send(Topics.PUBLICATIONS, Topics.ledgerKey(taskKey, "added"), PublicationClaim.newBuilder()
+                .setClaimId(UUID.randomUUID().toString()).setInstance("ingest-that-died").setState(PublicationState.CLAIMED)
+                .setTaskKey(taskKey).build());
         long claimedAt = System.currentTimeMillis();
         String body = TodoistWebhooks.itemAdded(taskId, PROJECT_ID, "Orphaned");
         String delivery = UUID.randomUUID().toString();
@@ -146,19 +138,6 @@ class IngestReplicasTest {
         assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
         assertThat(retried.body()).contains("\"result\":\"published\"");
         assertThat(published(taskId)).hasSize(1);
-    }
-
-    private static KafkaProducer<String, Object> claimWriter() {
-        TrustedEvents.trust();
-        SharedInfrastructure infra = SharedInfrastructure.get();
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "io.apicurio.registry.serde.avro.AvroKafkaSerializer");
-        props.put("apicurio.registry.url", infra.registryUrl());
-        props.put("apicurio.registry.auto-register", "true");
-        props.put("apicurio.registry.dereference-schema", "true");
-        return new KafkaProducer<>(props);
     }
 
     private static List<TaskEvent> published(String taskId) {

@@ -56,24 +56,25 @@ public class Schedules implements SmartLifecycle {
         running = true;
         for (Worker worker : catalogue.workers()) {
             if (worker.trigger() instanceof Schedule schedule) {
-                scheduler.execute(() -> {
-                    if (schedule.missed() == Schedule.Missed.RUN) {
-                        lastSlot(schedule, Instant.now()).ifPresent(slot -> fire(worker, slot, "the last slot, at start-up"));
-                    }
-                    planNext(worker, schedule);
-                });
+                Optional<ZonedDateTime> missed = schedule.missed() == Schedule.Missed.RUN ? lastSlot(schedule, Instant.now()) : Optional.empty();
+                // the slots to come are planned before the catch-up is published, which may take a while
+                planNext(worker, schedule, missed.orElse(null));
+                missed.ifPresent(slot -> scheduler.execute(() -> fire(worker, slot, "the last slot, at start-up")));
             }
         }
     }
 
-    private void planNext(Worker worker, Schedule schedule) {
-        ZonedDateTime next = schedule.cron().next(ZonedDateTime.now(schedule.zone()));
+    private void planNext(Worker worker, Schedule schedule, ZonedDateTime after) {
+        ZonedDateTime now = ZonedDateTime.now(schedule.zone());
+        // never the slot just fired again, even when the timer woke a little early
+        ZonedDateTime next = schedule.cron().next(after != null && after.isAfter(now) ? after : now);
         if (next == null || !running) {
             return;
         }
         scheduler.schedule(() -> {
+            // the next slot first: a slot whose publication is retried for minutes must not hold the ones after it
+            planNext(worker, schedule, next);
             fire(worker, next, "on time");
-            planNext(worker, schedule);
         }, next.toInstant());
     }
 
