@@ -16,7 +16,6 @@ import dev.nightshift.events.TaskRef;
 import dev.nightshift.ingest.github.GitHubPayload.Issue;
 import dev.nightshift.ingest.github.GitHubPayload.PullRequest;
 import dev.nightshift.ingest.reconcile.Poller;
-import dev.nightshift.ingest.routing.Output;
 import dev.nightshift.ingest.routing.TaskRequests;
 import dev.nightshift.ingest.routing.Trigger.GitHubRepository;
 import dev.nightshift.ingest.routing.Worker;
@@ -103,7 +102,7 @@ public class GitHubPoller implements Poller {
                     continue;
                 }
                 workers.stream().filter(w -> GitHubWebhook.wants((GitHubRepository) w.trigger(), issue)).findFirst()
-                        .filter(w -> !finished(issue, w))
+                        .filter(w -> !w.finishedOn(issue::hasLabel))
                         .ifPresent(w -> requests.add(request(GitHubWebhook.issueKey(repository, issue.number()),
                                 GitHubWebhook.issueTask(repository, issue), GitHubWebhook.ISSUE_VERSION, w, now)));
             }
@@ -121,12 +120,6 @@ public class GitHubPoller implements Poller {
 
     private static TaskEvent request(String taskKey, TaskRef task, String version, Worker worker, Instant now) {
         return TaskRequests.requested(taskKey, task, version, worker, "github:poll:" + taskKey + " " + version, now);
-    }
-
-    private static boolean finished(Issue issue, Worker worker) {
-        return worker.output(Output.GitHub.class)
-                .map(o -> (o.doneLabel() != null && issue.hasLabel(o.doneLabel())) || (o.failedLabel() != null && issue.hasLabel(o.failedLabel())))
-                .orElse(false);
     }
 
     /** Every open item of one listing, following the {@code Link} header's next page. */

@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.ingest.linear.LinearPayload.Issue;
 import dev.nightshift.ingest.reconcile.Poller;
-import dev.nightshift.ingest.routing.Output;
 import dev.nightshift.ingest.routing.TaskRequests;
 import dev.nightshift.ingest.routing.Trigger.LinearTeam;
 import dev.nightshift.ingest.routing.Worker;
@@ -82,7 +81,7 @@ public class LinearPoller implements Poller {
             }
             for (Issue issue : openIssues(t)) {
                 String taskKey = "linear:" + issue.identifier();
-                if (issue.identifier() == null || issue.title() == null || finished(issue, worker) || requests.containsKey(taskKey)) {
+                if (issue.identifier() == null || issue.title() == null || worker.finishedOn(l -> issue.label(l) != null) || requests.containsKey(taskKey)) {
                     continue;
                 }
                 requests.put(taskKey, TaskRequests.requested(taskKey, LinearWebhook.task(issue, issue.description(), null),
@@ -120,12 +119,5 @@ public class LinearPoller implements Poller {
             after = connection.path("pageInfo").path("endCursor").asString(null);
         }
         return issues;
-    }
-
-    private static boolean finished(Issue issue, Worker worker) {
-        return worker.output(Output.Linear.class)
-                .map(o -> (o.doneLabel() != null && issue.label(o.doneLabel()) != null)
-                        || (o.failedLabel() != null && issue.label(o.failedLabel()) != null))
-                .orElse(false);
     }
 }

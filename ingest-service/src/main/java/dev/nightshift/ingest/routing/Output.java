@@ -1,10 +1,23 @@
 package dev.nightshift.ingest.routing;
 
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+
 /** One place a worker's runs are reported to. Names only: report holds the credentials. */
 public sealed interface Output {
 
     /** The sink's name in the catalogue, as in {@code outputs: [{todoist: ...}]}. */
     String sink();
+
+    /** The labels it puts on a task whose run ended (done, failed), those it has. */
+    default List<String> finishedLabels() {
+        return switch (this) {
+            case Todoist t -> Stream.of(t.doneLabel(), t.failedLabel()).filter(Objects::nonNull).toList();
+            case GitHub g -> Stream.of(g.doneLabel(), g.failedLabel()).filter(Objects::nonNull).toList();
+            case Linear l -> Stream.of(l.doneLabel(), l.failedLabel()).filter(Objects::nonNull).toList();
+        };
+    }
 
     /** Comments and labels on the Todoist task. */
     record Todoist(boolean comment, String doneLabel, String failedLabel) implements Output {

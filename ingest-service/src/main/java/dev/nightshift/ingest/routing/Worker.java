@@ -3,6 +3,7 @@ package dev.nightshift.ingest.routing;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 import org.springframework.util.unit.DataSize;
 
@@ -30,6 +31,11 @@ public record Worker(
      */
     public record Sandbox(String network, List<String> allowHosts, DataSize memory, Integer processes, Duration cpuTime,
             DataSize fileSize, Integer openFiles, DataSize workspace, DataSize tmp) {
+    }
+
+    /** Whether a task already carries a label this worker's outputs put on it when a run ended: polls leave it. */
+    public boolean finishedOn(Predicate<String> hasLabel) {
+        return outputs.stream().flatMap(o -> o.finishedLabels().stream()).anyMatch(hasLabel);
     }
 
     /** The output of this kind, if the worker has one. */

@@ -10,7 +10,6 @@ import java.util.function.Function;
 
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.ingest.reconcile.Poller;
-import dev.nightshift.ingest.routing.Output;
 import dev.nightshift.ingest.routing.TaskRequests;
 import dev.nightshift.ingest.routing.Trigger;
 import dev.nightshift.ingest.routing.Worker;
@@ -78,7 +77,7 @@ public class TodoistPoller implements Poller {
             }
             for (JsonNode node : pages(uri -> uri.path("/tasks").queryParam("project_id", id).build())) {
                 TodoistDelivery.Item task = TodoistDelivery.restTask(node);
-                if (task.id() == null || task.content() == null || finished(task, worker.get())) {
+                if (task.id() == null || task.content() == null || worker.get().finishedOn(task.labels() == null ? l -> false : task.labels()::contains)) {
                     continue;
                 }
                 String taskKey = "todoist:" + task.id();
@@ -87,13 +86,6 @@ public class TodoistPoller implements Poller {
             }
         }
         return requests;
-    }
-
-    private static boolean finished(TodoistDelivery.Item task, Worker worker) {
-        List<String> labels = task.labels() == null ? List.of() : task.labels();
-        return worker.output(Output.Todoist.class)
-                .map(o -> labels.contains(o.doneLabel()) || (o.failedLabel() != null && labels.contains(o.failedLabel())))
-                .orElse(false);
     }
 
     /** Every result of a listing, following {@code next_cursor}. */
