@@ -34,10 +34,10 @@ public final class Standalone {
         String token = System.getenv("TODOIST_API_TOKEN");
         Map<String, Object> settings = new LinkedHashMap<>();
         if (token == null || token.isBlank()) {
-            // without a token nothing is sent to Todoist: reports go to a closed local port, fail, are retried, then parked
-            token = "unset";
-            settings.put("nightshift.report.todoist.api-base-url", "http://127.0.0.1:9/todoist-token-unset");
-            System.out.println("TODOIST_API_TOKEN is not set: runs are not reported to Todoist (they end up on nightshift.runs.dlt).");
+            // no token, no traffic: report's Todoist sink is off and says so
+            System.out.println("TODOIST_API_TOKEN is not set: runs are not reported to Todoist (report's Todoist sink is off).");
+        } else {
+            settings.put("nightshift.report.todoist.api-token", token);
         }
         // no sandbox, no start: running agents with this user's rights is a choice to make, not a fallback
         String sandbox = "bubblewrap";
@@ -61,7 +61,6 @@ public final class Standalone {
         settings.put("nightshift.registry-url", registry.url());
         settings.put("nightshift.ingest.workers-file", workers);
         settings.put("nightshift.ingest.todoist.client-secret", secret);
-        settings.put("nightshift.report.todoist.api-token", token);
         settings.put("nightshift.dispatch.workspaces-root", data.resolve("workspaces"));
         settings.put("nightshift.dispatch.workdirs-root", workers.getParent().resolve("workdirs"));
         settings.put("nightshift.dispatch.sandbox.kind", sandbox);

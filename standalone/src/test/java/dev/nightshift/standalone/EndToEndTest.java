@@ -25,6 +25,7 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.Topics;
+import dev.nightshift.report.sink.SinkListeners;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -225,7 +226,7 @@ class EndToEndTest {
     }
 
     private static List<ConsumerRecord<String, Object>> deadLetters(String key) {
-        return TopicReader.readAll(Topics.deadLetters(Topics.RUNS)).stream().filter(r -> key.equals(r.key())).toList();
+        return TopicReader.readAll(SinkListeners.deadLetters("todoist")).stream().filter(r -> key.equals(r.key())).toList();
     }
 
     static String newTaskId() {

@@ -3,41 +3,45 @@ package dev.nightshift.report.todoist;
 import java.util.List;
 import java.util.Map;
 
+import dev.nightshift.report.sink.Target;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.stereotype.Component;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The Todoist API v1 calls report makes. Writes carry an {@code X-Request-Id} derived from the run,
- * so Todoist drops a repeat of a write it already applied (a retry after a lost answer).
+ * The Todoist API v1 calls report makes, each through the sink's {@link Target} (rate limit, retries).
+ * Writes carry an {@code X-Request-Id} derived from the run, so Todoist can drop a repeat of a write it
+ * already applied (not relied on: the write log is what keeps a write single).
  */
-@Component
 public class TodoistClient {
 
     static final String REQUEST_ID = "X-Request-Id";
 
     private final RestClient client;
+    private final Target target;
 
-    public TodoistClient(RestClient.Builder builder, TodoistProperties properties) {
+    public TodoistClient(RestClient.Builder builder, TodoistProperties properties, Target target) {
         this.client = builder.clone()
                 .baseUrl(properties.apiBaseUrl().toString())
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + properties.apiToken())
                 .build();
+        this.target = target;
     }
 
-    public void comment(String taskId, String content, String requestId) {
-        client.post().uri("/comments")
+    /** Creates a comment; returns its id. */
+    public String comment(String taskId, String content, String requestId) {
+        JsonNode created = target.call("Todoist POST /comments", () -> client.post().uri("/comments")
                 .header(REQUEST_ID, requestId)
                 .contentType(MediaType.APPLICATION_JSON)
                 .body(Map.of("task_id", taskId, "content", content))
                 .retrieve()
-                .toBodilessEntity();
+                .body(JsonNode.class));
+        return created == null ? "" : created.path("id").asString("");
     }
 
     public List<String> labels(String taskId) {
-        JsonNode task = client.get().uri("/tasks/{id}", taskId).retrieve().body(JsonNode.class);
+        JsonNode task = target.call("Todoist GET /tasks/" + taskId, () -> client.get().uri("/tasks/{id}", taskId).retrieve().body(JsonNode.class));
         if (task == null || !task.path("labels").isArray()) {
             throw new IllegalStateException("Todoist task " + taskId + " came back without a labels list");
         }
@@ -46,11 +50,16 @@ public class TodoistClient {
 
     /** Replaces the task's whole label list: callers read, change, then write. */
     public void setLabels(String taskId, List<String> labels, String requestId) {
-        client.post().uri("/tasks/{id}", taskId)
+        target.call("Todoist POST /tasks/" + taskId, () -> client.post().uri("/tasks/{id}", taskId)
                 .header(REQUEST_ID, requestId)
                 .contentType(MediaType.APPLICATION_JSON)
                 .body(Map.of("labels", labels))
                 .retrieve()
-                .toBodilessEntity();
+                .toBodilessEntity());
+    }
+
+    /** Lists one project: passes when the token is accepted. */
+    public void checkToken() {
+        target.probe("Todoist GET /projects", () -> client.get().uri("/projects?limit=1").retrieve().toBodilessEntity());
     }
 }

@@ -3,6 +3,7 @@ package dev.nightshift.report.todoist;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import dev.nightshift.events.Outcome;
@@ -14,22 +15,28 @@ import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.Source;
 import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.TodoistOutput;
-import dev.nightshift.report.ReportSink;
+import dev.nightshift.report.sink.Sink;
+import dev.nightshift.report.sink.SinkGate;
+import dev.nightshift.report.sink.Target;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
+import org.springframework.web.client.RestClient;
 
 /**
  * Todoist: "working on it" when a run starts; the summary (or the reason it failed) when it ends; on
  * success the done label added to the task's labels. The task stays open: a person reviews and closes it.
  */
 @Component
-public class TodoistSink implements ReportSink {
+public class TodoistSink implements Sink {
 
     private final TodoistClient todoist;
     private final TodoistProperties properties;
+    private final SinkGate gate;
 
-    public TodoistSink(TodoistClient todoist, TodoistProperties properties) {
-        this.todoist = todoist;
+    public TodoistSink(RestClient.Builder http, TodoistProperties properties, MeterRegistry meters) {
         this.properties = properties;
+        this.gate = new SinkGate(name(), TodoistProperties.TOKEN_SETTING, meters);
+        this.todoist = new TodoistClient(http, properties, new Target(name(), properties.limits(), gate, meters));
     }
 
     @Override
@@ -38,12 +45,33 @@ public class TodoistSink implements ReportSink {
     }
 
     @Override
+    public Optional<String> offBecause() {
+        return properties.configured() ? Optional.empty() : Optional.of("no token: set " + TodoistProperties.TOKEN_SETTING);
+    }
+
+    /** The group report used before each sink had its own, so an upgrade carries on where it was. */
+    @Override
+    public String group(String prefix) {
+        return prefix;
+    }
+
+    @Override
+    public SinkGate gate() {
+        return gate;
+    }
+
+    @Override
+    public void checkCredential() {
+        todoist.checkToken();
+    }
+
+    @Override
     public boolean wants(RunEvent event) {
         return event.getTask().getSource() == Source.TODOIST && OutputSinks.find(event.getOutputs(), TodoistOutput.class).isPresent();
     }
 
     @Override
-    public void report(RunEvent run) {
+    public void write(RunEvent run) {
         TodoistOutput output = OutputSinks.find(run.getOutputs(), TodoistOutput.class).orElseThrow();
         String taskId = run.getTask().getSourceId();
         switch (run.getBody()) {

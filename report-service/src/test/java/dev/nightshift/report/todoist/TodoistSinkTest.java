@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -30,12 +31,14 @@ import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.events.TodoistOutput;
+import dev.nightshift.report.sink.Limits;
+import dev.nightshift.report.sink.TargetFault;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.web.client.RestClient;
-import org.springframework.web.client.RestClientException;
 
 /** The Todoist sink against a stand-in Todoist: the exact requests it makes. */
 class TodoistSinkTest {
@@ -59,13 +62,14 @@ class TodoistSinkTest {
         todoist.stubFor(post("/api/v1/comments").willReturn(okJson("{\"id\":\"c1\"}")));
         todoist.stubFor(get("/api/v1/tasks/T1").willReturn(okJson("{\"id\":\"T1\",\"labels\":[\"writing\",\"urgent\"]}")));
         todoist.stubFor(post("/api/v1/tasks/T1").willReturn(okJson("{\"id\":\"T1\"}")));
-        TodoistProperties properties = new TodoistProperties(URI.create(todoist.baseUrl() + "/api/v1"), "report-token", 100);
-        sink = new TodoistSink(new TodoistClient(RestClient.builder(), properties), properties);
+        TodoistProperties properties = new TodoistProperties(URI.create(todoist.baseUrl() + "/api/v1"), "report-token", 100,
+                new Limits(1000, Duration.ofSeconds(1), 2, Duration.ofSeconds(5), Duration.ofSeconds(1)));
+        sink = new TodoistSink(RestClient.builder(), properties, new SimpleMeterRegistry());
     }
 
     @Test
     void commentsWhenARunStarts() {
-        sink.report(run(1, RunStarted.newBuilder().setAdapter("claude").build()));
+        sink.write(run(1, RunStarted.newBuilder().setAdapter("claude").build()));
 
         List<LoggedRequest> requests = todoist.findAll(postRequestedFor(urlEqualTo("/api/v1/comments")));
         assertThat(requests).hasSize(1);
@@ -79,7 +83,7 @@ class TodoistSinkTest {
 
     @Test
     void onSuccessCommentsTheSummaryAndAddsTheDoneLabelKeepingThePersonsLabels() {
-        sink.report(run(1, finished(Outcome.SUCCEEDED, "Drafted the post in draft.md.", null)));
+        sink.write(run(1, finished(Outcome.SUCCEEDED, "Drafted the post in draft.md.", null)));
 
         todoist.verify(postRequestedFor(urlEqualTo("/api/v1/comments"))
                 .withRequestBody(equalToJson("{\"task_id\":\"T1\",\"content\":\"Done. Ready for review.\\n\\nDrafted the post in draft.md.\"}")));
@@ -91,7 +95,7 @@ class TodoistSinkTest {
 
     @Test
     void cutsALongSummary() {
-        sink.report(run(1, finished(Outcome.SUCCEEDED, "x".repeat(500), null)));
+        sink.write(run(1, finished(Outcome.SUCCEEDED, "x".repeat(500), null)));
         LoggedRequest comment = todoist.findAll(postRequestedFor(urlEqualTo("/api/v1/comments"))).getFirst();
         assertThat(comment.getBodyAsString()).contains("x".repeat(99) + "…").doesNotContain("x".repeat(100));
     }
@@ -99,13 +103,13 @@ class TodoistSinkTest {
     @Test
     void doesNotWriteALabelThatIsAlreadyThere() {
         todoist.stubFor(get("/api/v1/tasks/T1").willReturn(okJson("{\"id\":\"T1\",\"labels\":[\"agent-done\"]}")));
-        sink.report(run(1, finished(Outcome.SUCCEEDED, "again", null)));
+        sink.write(run(1, finished(Outcome.SUCCEEDED, "again", null)));
         todoist.verify(0, postRequestedFor(urlEqualTo("/api/v1/tasks/T1")));
     }
 
     @Test
     void onFailureCommentsTheReasonAndLabelsOnlyAfterTheLastAttempt() {
-        sink.report(run(1, finished(Outcome.FAILED, null, "the agent reported an error (exit code 1): API Error: 529")));
+        sink.write(run(1, finished(Outcome.FAILED, null, "the agent reported an error (exit code 1): API Error: 529")));
         todoist.verify(postRequestedFor(urlEqualTo("/api/v1/comments")).withRequestBody(equalToJson(
                 "{\"task_id\":\"T1\",\"content\":\"Failed (attempt 1/3): the agent reported an error (exit code 1): API Error: 529\"}")));
         todoist.verify(0, getRequestedFor(urlEqualTo("/api/v1/tasks/T1")));
@@ -113,7 +117,7 @@ class TodoistSinkTest {
         todoist.resetRequests();
         RunFinished last = finished(Outcome.TIMED_OUT, null, "no result within the wall-time budget of PT15M");
         last.setFinalAttempt(true);
-        sink.report(run(3, last));
+        sink.write(run(3, last));
         todoist.verify(postRequestedFor(urlEqualTo("/api/v1/comments")).withRequestBody(equalToJson(
                 "{\"task_id\":\"T1\",\"content\":\"Timed out (attempt 3/3): no result within the wall-time budget of PT15M\"}")));
         todoist.verify(postRequestedFor(urlEqualTo("/api/v1/tasks/T1"))
@@ -124,7 +128,7 @@ class TodoistSinkTest {
     void anyLastAttemptThatFailsGetsTheFailedLabelEvenTheFirst() {
         RunFinished refused = finished(Outcome.FAILED, null, "adapter 'codex' is not allowed by nightshift.dispatch.ceiling.adapters");
         refused.setFinalAttempt(true);
-        sink.report(run(1, refused));
+        sink.write(run(1, refused));
         todoist.verify(postRequestedFor(urlEqualTo("/api/v1/tasks/T1"))
                 .withRequestBody(equalToJson("{\"labels\":[\"writing\",\"urgent\",\"agent-failed\"]}")));
     }
@@ -133,7 +137,7 @@ class TodoistSinkTest {
     void aCancelledRunIsSaidOnceAndGetsNoLabel() {
         RunFinished cancelled = finished(Outcome.CANCELLED, null, "the task was completed in Todoist");
         cancelled.setFinalAttempt(true);
-        sink.report(run(1, cancelled));
+        sink.write(run(1, cancelled));
         todoist.verify(1, postRequestedFor(urlEqualTo("/api/v1/comments")).withRequestBody(equalToJson(
                 "{\"task_id\":\"T1\",\"content\":\"Cancelled: the task was completed in Todoist\"}")));
         todoist.verify(0, getRequestedFor(urlEqualTo("/api/v1/tasks/T1")));
@@ -142,7 +146,7 @@ class TodoistSinkTest {
 
     @Test
     void aTaskWaitingForTheSpendCeilingIsToldWhyAndUntilWhen() {
-        sink.report(run(1, RunWaiting.newBuilder().setReason("today's spend ceiling of $50.00 is reached ($49.80 spent or reserved; "
+        sink.write(run(1, RunWaiting.newBuilder().setReason("today's spend ceiling of $50.00 is reached ($49.80 spent or reserved; "
                 + "this run's budget is $2.00)").setUntil(Instant.parse("2026-11-23T00:00:00Z")).build()));
 
         todoist.verify(postRequestedFor(urlEqualTo("/api/v1/comments")).withRequestBody(equalToJson("{\"task_id\":\"T1\",\"content\":"
@@ -153,25 +157,36 @@ class TodoistSinkTest {
 
     @Test
     void progressIsNotCommented() {
-        sink.report(run(1, RunProgress.newBuilder().setSequence(1).setLine("Reading CLAUDE.md").build()));
+        sink.write(run(1, RunProgress.newBuilder().setSequence(1).setLine("Reading CLAUDE.md").build()));
         assertThat(todoist.getAllServeEvents()).isEmpty();
     }
 
     @Test
     void aRetryOfTheSameWriteCarriesTheSameRequestId() {
         RunEvent started = run(1, RunStarted.newBuilder().setAdapter("claude").build());
-        sink.report(started);
-        sink.report(started);
+        sink.write(started);
+        sink.write(started);
         List<LoggedRequest> requests = todoist.findAll(postRequestedFor(urlEqualTo("/api/v1/comments")));
         assertThat(requests).hasSize(2);
         assertThat(requests.get(0).getHeader("X-Request-Id")).isEqualTo(requests.get(1).getHeader("X-Request-Id"));
     }
 
     @Test
-    void aFailingTodoistIsAnErrorSoTheEventIsRetried() {
+    void aFailingTodoistIsTriedAgainThenAnUnavailableTarget() {
         todoist.stubFor(post("/api/v1/comments").willReturn(aResponse().withStatus(503)));
-        assertThatThrownBy(() -> sink.report(run(1, RunStarted.newBuilder().setAdapter("claude").build())))
-                .isInstanceOf(RestClientException.class);
+        assertThatThrownBy(() -> sink.write(run(1, RunStarted.newBuilder().setAdapter("claude").build())))
+                .isInstanceOf(TargetFault.Unavailable.class)
+                .hasMessageContaining("Todoist POST /comments answered 503");
+        todoist.verify(2, postRequestedFor(urlEqualTo("/api/v1/comments")));
+    }
+
+    @Test
+    void withoutATokenTheSinkIsOffAndSaysWhichSettingTurnsItOn() {
+        TodoistProperties none = new TodoistProperties(URI.create(todoist.baseUrl() + "/api/v1"), "", 100,
+                new Limits(1000, Duration.ofSeconds(1), 2, Duration.ofSeconds(5), Duration.ofSeconds(1)));
+        assertThat(new TodoistSink(RestClient.builder(), none, new SimpleMeterRegistry()).offBecause())
+                .hasValueSatisfying(why -> assertThat(why).contains("nightshift.report.todoist.api-token").contains("TODOIST_API_TOKEN"));
+        assertThat(sink.offBecause()).isEmpty();
     }
 
     @Test

@@ -1,0 +1,26 @@
+package dev.nightshift.report.sink;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+/**
+ * How hard a sink may press its target, per credential (or per base, for Airtable).
+ *
+ * @param requests       at most this many requests per {@code period} ...
+ * @param period         ... spaced evenly: one request per period/requests, so no window of one period
+ *                       holds more than {@code requests}, as a sliding-window limit requires
+ * @param attempts       tries of one call on a 5xx, a dropped connection or a short rate-limit wait
+ * @param inCallWait     the longest wait the target may ask for that is waited out inside the call; a longer
+ *                       one pauses the event's partition instead, so the consumer keeps polling
+ * @param rateLimitWait  the wait when the target says "too many" without saying how long
+ */
+public record Limits(@Min(1) int requests, @NotNull Duration period, @Min(1) int attempts,
+        @NotNull Duration inCallWait, @NotNull Duration rateLimitWait) {
+
+    /** The even spacing of requests. */
+    public Duration spacing() {
+        return period.dividedBy(requests);
+    }
+}

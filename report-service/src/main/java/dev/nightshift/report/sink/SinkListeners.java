@@ -1,0 +1,199 @@
+package dev.nightshift.report.sink;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.Topics;
+import dev.nightshift.report.ReportProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaOperations;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.kafka.listener.ContainerPausingBackOffHandler;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.kafka.listener.ListenerContainerPauseService;
+import org.springframework.kafka.listener.MessageListener;
+import org.springframework.scheduling.concurrent.SimpleAsyncTaskScheduler;
+import org.springframework.stereotype.Component;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.ExponentialBackOff;
+import org.springframework.util.backoff.FixedBackOff;
+
+/**
+ * Reads nightshift.runs once per sink that is on: its own consumer group, its own error handler and its own
+ * dead-letter topic, so one target's outage, rate limit or bad token holds up only that target. Events of
+ * one task stay in order per sink (a failed event is retried before the next of its partition).
+ * <ul>
+ * <li>target unavailable: backoff up to a minute between tries, parked after {@code give-up-after};</li>
+ * <li>rate limited: the event's partition pauses as long as the target asked, however often, never parked;</li>
+ * <li>credential rejected: the sink's gate closes, events wait, a check every
+ *     {@code credential-check-interval} reopens it; never parked;</li>
+ * <li>refused, or undecodable: parked at once, with the reason in the record's headers.</li>
+ * </ul>
+ * Backoff pauses the partition (spring-kafka's {@link ContainerPausingBackOffHandler}) rather than sleeping,
+ * so a long wait never costs the consumer its place in the group.
+ */
+@Component
+public class SinkListeners implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(SinkListeners.class);
+
+    private final List<Sink> sinks;
+    private final ConcurrentKafkaListenerContainerFactory<Object, Object> factory;
+    private final ProducerFactory<Object, Object> producers;
+    private final KafkaTemplate<Object, Object> avro;
+    private final KafkaAdmin admin;
+    private final ReportProperties properties;
+    private final MeterRegistry meters;
+    private final List<ConcurrentMessageListenerContainer<Object, Object>> containers = new ArrayList<>();
+    private SimpleAsyncTaskScheduler scheduler;
+    private volatile boolean running;
+
+    public SinkListeners(List<Sink> sinks, ConcurrentKafkaListenerContainerFactory<Object, Object> factory,
+            ProducerFactory<Object, Object> producers, KafkaTemplate<Object, Object> avro, KafkaAdmin admin,
+            ReportProperties properties, MeterRegistry meters) {
+        this.sinks = sinks;
+        this.factory = factory;
+        this.producers = producers;
+        this.avro = avro;
+        this.admin = admin;
+        this.properties = properties;
+        this.meters = meters;
+    }
+
+    /** Where a sink parks the events it cannot write. */
+    public static String deadLetters(String sink) {
+        return Topics.deadLetters(Topics.RUNS + "." + sink);
+    }
+
+    @Override
+    public void start() {
+        scheduler = new SimpleAsyncTaskScheduler();
+        scheduler.setThreadNamePrefix("report-sinks-");
+        scheduler.setVirtualThreads(true);
+        ListenerContainerPauseService pauses = new ListenerContainerPauseService(null, scheduler);
+        for (Sink sink : sinks) {
+            if (sink.offBecause().isPresent()) {
+                log.warn("the {} sink is off: {}", sink.name(), sink.offBecause().get());
+                continue;
+            }
+            admin.createOrModifyTopics(TopicBuilder.name(deadLetters(sink.name())).partitions(1).build());
+            ConcurrentMessageListenerContainer<Object, Object> container = factory.createContainer(Topics.RUNS);
+            container.getContainerProperties().setGroupId(sink.group(properties.groupPrefix()));
+            container.getContainerProperties().setMessageListener((MessageListener<Object, Object>) record -> {
+                if (record.value() instanceof RunEvent event && sink.wants(event)) {
+                    sink.write(event);
+                    Counter.builder("nightshift.report.writes")
+                            .description("Run events written back, by sink and event kind")
+                            .tag("sink", sink.name())
+                            .tag("kind", event.getBody().getClass().getSimpleName())
+                            .register(meters)
+                            .increment();
+                }
+            });
+            container.setCommonErrorHandler(errorHandler(sink, pauses));
+            container.setBeanName("report-" + sink.name());
+            container.start();
+            containers.add(container);
+            log.info("the {} sink writes run events (group {}, dead letters on {})", sink.name(), sink.group(properties.groupPrefix()), deadLetters(sink.name()));
+        }
+        scheduler.scheduleWithFixedDelay(this::checkPausedCredentials, properties.credentialCheckInterval());
+        running = true;
+    }
+
+    private DefaultErrorHandler errorHandler(Sink sink, ListenerContainerPauseService pauses) {
+        Map<Class<?>, KafkaOperations<?, ?>> templates = new LinkedHashMap<>();
+        templates.put(byte[].class, new KafkaTemplate<>(producers,
+                Map.of(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
+        templates.put(Object.class, avro);
+        DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(templates,
+                (record, e) -> new TopicPartition(deadLetters(sink.name()), -1));
+        ExponentialBackOff unavailable = new ExponentialBackOff(2_000, 2.0);
+        unavailable.setMaxInterval(60_000);
+        unavailable.setMaxElapsedTime(properties.giveUpAfter().toMillis());
+        DefaultErrorHandler handler = new DefaultErrorHandler((record, e) -> {
+            log.error("the {} sink parks the event at {}-{}@{} on {}: {}", sink.name(), record.topic(), record.partition(),
+                    record.offset(), deadLetters(sink.name()), reason(e));
+            recoverer.accept(record, e);
+        }, unavailable, new ContainerPausingBackOffHandler(pauses));
+        handler.setBackOffFunction((record, e) -> TargetFault.in(e).map(fault -> waitingBackOff(fault)).orElse(null));
+        handler.setResetStateOnExceptionChange(true);
+        handler.addNotRetryableExceptions(TargetFault.Refused.class);
+        handler.setRetryListeners((record, e, attempt) -> log.warn("the {} sink will try the event at {}-{}@{} again (failure {}): {}",
+                sink.name(), record.topic(), record.partition(), record.offset(), attempt, reason(e)));
+        return handler;
+    }
+
+    /** Waits that are the target's to end, never a reason to park: a rate limit, a rejected credential. */
+    private BackOff waitingBackOff(TargetFault fault) {
+        return switch (fault) {
+            case TargetFault.RateLimited limited -> new FixedBackOff(Math.max(1_000, limited.waitFor().toMillis()), FixedBackOff.UNLIMITED_ATTEMPTS);
+            case TargetFault.CredentialRejected rejected -> new FixedBackOff(properties.credentialCheckInterval().toMillis(), FixedBackOff.UNLIMITED_ATTEMPTS);
+            default -> null;
+        };
+    }
+
+    private void checkPausedCredentials() {
+        for (Sink sink : sinks) {
+            if (sink.gate().closedBecause().isPresent()) {
+                try {
+                    sink.checkCredential();
+                    sink.gate().open();
+                } catch (RuntimeException stillFailing) {
+                    log.debug("the {} sink's credential still fails: {}", sink.name(), stillFailing.getMessage());
+                }
+            }
+        }
+    }
+
+    private static String reason(Throwable e) {
+        return TargetFault.in(e).map(Throwable::getMessage).orElseGet(() -> {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            return root.toString();
+        });
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        containers.forEach(ConcurrentMessageListenerContainer::stop);
+        containers.clear();
+        if (scheduler != null) {
+            scheduler.close();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Lists what each sink does now, for health. */
+    public Map<String, String> states() {
+        Map<String, String> states = new LinkedHashMap<>();
+        for (Sink sink : sinks) {
+            states.put(sink.name(), sink.offBecause().map(why -> "off: " + why)
+                    .or(() -> sink.gate().closedBecause().map(why -> "paused: " + why))
+                    .orElse("writing"));
+        }
+        return states;
+    }
+}

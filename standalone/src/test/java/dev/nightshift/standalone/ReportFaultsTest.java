@@ -1,0 +1,197 @@
+package dev.nightshift.standalone;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.nightshift.events.OutputSinks;
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.Source;
+import dev.nightshift.events.TaskRef;
+import dev.nightshift.events.TodoistOutput;
+import dev.nightshift.events.Topics;
+import dev.nightshift.report.ReportApplication;
+import dev.nightshift.report.sink.SinkListeners;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Report against a stand-in Todoist that misbehaves, on the real broker: a rate limit with Retry-After, a
+ * burst of 5xx, a revoked and then restored token. Every event ends written once, none parked.
+ */
+class ReportFaultsTest {
+
+    private static final WireMockServer todoist = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().http2PlainDisabled(true));
+    private static ConfigurableApplicationContext report;
+    private static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        todoist.start();
+        todoist.stubFor(post("/api/v1/comments").atPriority(10).willReturn(okJson("{\"id\":\"c\"}")));
+        todoist.stubFor(get(urlPathEqualTo("/api/v1/projects")).atPriority(10).willReturn(okJson("{\"results\":[]}")));
+        SharedInfrastructure infra = SharedInfrastructure.get();
+        // dispatch owns nightshift.runs; here report runs alone
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(Topics.RUNS, 3, (short) 1))).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+        List<String> args = new ArrayList<>(List.of(
+                "--spring.kafka.bootstrap-servers=" + infra.bootstrapServers(),
+                "--nightshift.registry-url=" + infra.registryUrl(),
+                "--nightshift.report.group-prefix=report-faults-" + UUID.randomUUID(),
+                "--nightshift.report.credential-check-interval=1s",
+                "--nightshift.report.todoist.api-base-url=" + todoist.baseUrl() + "/api/v1",
+                "--nightshift.report.todoist.api-token=report-token",
+                "--nightshift.report.todoist.limits.attempts=2",
+                "--nightshift.report.todoist.limits.in-call-wait=1s",
+                "--server.port=0",
+                "--logging.include-application-name=false"));
+        report = ReportApplication.builder().registerShutdownHook(false).run(args.toArray(String[]::new));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (report != null) {
+            report.close();
+        }
+        todoist.stop();
+    }
+
+    @Test
+    void aRateLimitLongerThanACallWaitsPausesThePartitionAndTheCommentIsWrittenOnceAfterIt() throws Exception {
+        String task = task();
+        todoist.stubFor(post("/api/v1/comments").withRequestBody(matchingJsonPath("$.task_id", equalTo(task)))
+                .inScenario(task).whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "3")).willSetStateTo("free"));
+        todoist.stubFor(post("/api/v1/comments").withRequestBody(matchingJsonPath("$.task_id", equalTo(task)))
+                .inScenario(task).whenScenarioStateIs("free").willReturn(okJson("{\"id\":\"c-" + task + "\"}")));
+        started(task);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> commentsOn(task).size() == 2);
+        List<LoggedRequest> tries = commentsOn(task);
+        assertThat(tries.get(1).getLoggedDate().getTime() - tries.get(0).getLoggedDate().getTime()).isGreaterThanOrEqualTo(2_900);
+        Thread.sleep(2_000); // nothing more follows
+        assertThat(commentsOn(task)).hasSize(2);
+        assertThat(parked(task)).isEmpty();
+    }
+
+    @Test
+    void aBurstOf5xxOutlastingTheCallsRetriesIsRetriedByTheSinkUntilItPasses() throws Exception {
+        String task = task();
+        for (int i = 0; i < 4; i++) {
+            todoist.stubFor(post("/api/v1/comments").withRequestBody(matchingJsonPath("$.task_id", equalTo(task)))
+                    .inScenario(task).whenScenarioStateIs(i == 0 ? STARTED : "fail-" + i)
+                    .willReturn(aResponse().withStatus(i % 2 == 0 ? 502 : 500)).willSetStateTo("fail-" + (i + 1)));
+        }
+        todoist.stubFor(post("/api/v1/comments").withRequestBody(matchingJsonPath("$.task_id", equalTo(task)))
+                .inScenario(task).whenScenarioStateIs("fail-4").willReturn(okJson("{\"id\":\"c-" + task + "\"}")));
+        started(task);
+
+        await().atMost(Duration.ofSeconds(40)).until(() -> commentsOn(task).size() == 5);
+        Thread.sleep(2_000);
+        assertThat(commentsOn(task)).hasSize(5);
+        assertThat(parked(task)).isEmpty();
+    }
+
+    @Test
+    void aRevokedTokenPausesTheSinkWithoutParkingAndARestoredOneResumesIt() throws Exception {
+        String task = task();
+        StubMapping revokedWrite = todoist.stubFor(post("/api/v1/comments").atPriority(1)
+                .willReturn(aResponse().withStatus(401).withBody("{\"error\":\"Invalid token\"}")));
+        StubMapping revokedCheck = todoist.stubFor(get(urlPathEqualTo("/api/v1/projects")).atPriority(1).willReturn(aResponse().withStatus(401)));
+        started(task);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> health().contains("\"todoist\":\"paused: Todoist POST /comments answered 401"));
+        assertThat(health()).contains("OUT_OF_SERVICE");
+        String second = task();
+        started(second);
+        Thread.sleep(3_000);
+        // paused: the second event is not even tried, and nothing is parked
+        assertThat(commentsOn(second)).isEmpty();
+        assertThat(commentsOn(task)).hasSize(1);
+        assertThat(parked(task)).isEmpty();
+
+        // the token works again: both are written, once each
+        todoist.removeStub(revokedWrite);
+        todoist.removeStub(revokedCheck);
+        await().atMost(Duration.ofSeconds(40)).until(() -> commentsOn(second).size() == 1 && commentsOn(task).size() == 2);
+        Thread.sleep(2_000);
+        assertThat(commentsOn(second)).hasSize(1);
+        assertThat(commentsOn(task)).hasSize(2);
+        assertThat(health()).contains("\"todoist\":\"writing\"");
+        assertThat(parked(task)).isEmpty();
+        assertThat(parked(second)).isEmpty();
+    }
+
+    private static com.github.tomakehurst.wiremock.matching.StringValuePattern equalTo(String value) {
+        return com.github.tomakehurst.wiremock.client.WireMock.equalTo(value);
+    }
+
+    private static String task() {
+        return "F" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    private static List<LoggedRequest> commentsOn(String task) {
+        return todoist.findAll(postRequestedFor(urlEqualTo("/api/v1/comments")).withRequestBody(matchingJsonPath("$.task_id", equalTo(task))));
+    }
+
+    private static List<Object> parked(String task) {
+        return TopicReader.valuesFor(SinkListeners.deadLetters("todoist"), "todoist:" + task);
+    }
+
+    private static String health() throws Exception {
+        String port = report.getEnvironment().getRequiredProperty("local.server.port");
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static void started(String task) throws Exception {
+        RunEvent event = RunEvent.newBuilder()
+                .setTaskKey("todoist:" + task)
+                .setRunId("run-" + UUID.randomUUID())
+                .setAttempt(1)
+                .setMaxAttempts(1)
+                .setWorker("writer")
+                .setOccurredAt(Instant.now())
+                .setTask(TaskRef.newBuilder().setSource(Source.TODOIST).setSourceId(task).setTitle("Write a post").build())
+                .setOutputs(OutputSinks.of(List.of(TodoistOutput.newBuilder().build())))
+                .setBody(RunStarted.newBuilder().setAdapter("claude").build())
+                .build();
+        TopicWriter.send(Topics.RUNS, event.getTaskKey(), event);
+    }
+}
