@@ -9,6 +9,14 @@ public final class OwnWrites {
 
     public static final String MARKER = "<!-- nightshift -->";
 
+    /**
+     * The marker of one write of one run: {@link #MARKER} followed by the write's name, so a report that
+     * crashed between making a comment and noting it can find the comment again instead of making another.
+     */
+    public static String marker(String runId, String write) {
+        return MARKER + "<!-- " + runId + " " + write + " -->";
+    }
+
     private OwnWrites() {
     }
 }

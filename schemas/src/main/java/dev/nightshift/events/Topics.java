@@ -19,6 +19,12 @@ public final class Topics {
      */
     public static final String PUBLICATIONS = "nightshift.publications";
 
+    /**
+     * {@link WriteRecord}s, compacted and kept for a while: what report wrote where, so a restart edits or
+     * skips instead of writing twice.
+     */
+    public static final String WRITES = "nightshift.writes";
+
     /** Dead letters of a topic: records that could not be processed, with the reason in headers. */
     public static String deadLetters(String topic) {
         return topic + ".dlt";

@@ -14,12 +14,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.nightshift.dispatch.sandbox.RunCgroups;
 import dev.nightshift.events.Outcome;
+import dev.nightshift.events.OwnWrites;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
@@ -59,10 +62,10 @@ class EndToEndTest {
                 "POST /api/v1/comments",
                 "GET /api/v1/tasks/" + taskId,
                 "POST /api/v1/tasks/" + taskId);
-        assertThat(json(requests.get(0))).isEqualTo(JSON.readTree(
-                "{\"task_id\":\"" + taskId + "\",\"content\":\"Working on it (attempt 1/1).\"}"));
-        assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
-                + "\"Done. Ready for review.\\n\\nDrafted the post in draft.md (working directory /workspace, draft exists: yes).\"}"));
+        assertThat(json(requests.get(0)).path("task_id").asString()).isEqualTo(taskId);
+        assertThat(text(requests.get(0))).isEqualTo("Working on it (attempt 1/1).");
+        assertThat(text(requests.get(1)))
+                .isEqualTo("Done. Ready for review.\n\nDrafted the post in draft.md (working directory /workspace, draft exists: yes).");
         assertThat(json(requests.get(3))).isEqualTo(JSON.readTree("{\"labels\":[\"writing\",\"agent-done\"]}"));
         assertThat(requests).allSatisfy(r -> assertThat(r.getHeader("Authorization")).isEqualTo("Bearer report-token"));
 
@@ -100,8 +103,7 @@ class EndToEndTest {
         List<LoggedRequest> requests = awaitRequests(taskId, 2);
         assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl())
                 .containsExactly("POST /api/v1/comments", "POST /api/v1/comments");
-        assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
-                + "\"Failed (attempt 1/1): the agent reported an error (exit code 1): API Error: 529 overloaded\"}"));
+        assertThat(text(requests.get(1))).isEqualTo("Failed (attempt 1/1): the agent reported an error (exit code 1): API Error: 529 overloaded");
 
         RunFinished finished = (RunFinished) runEvents(taskId).getLast().getBody();
         assertThat(finished.getOutcome()).isEqualTo(Outcome.FAILED);
@@ -117,8 +119,7 @@ class EndToEndTest {
         List<LoggedRequest> requests = awaitRequests(taskId, 2);
         assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl())
                 .containsExactly("POST /api/v1/comments", "POST /api/v1/comments");
-        assertThat(json(requests.get(1))).isEqualTo(JSON.readTree("{\"task_id\":\"" + taskId + "\",\"content\":"
-                + "\"Timed out (attempt 1/1): no result within the wall-time budget of PT5S; the agent was stopped\"}"));
+        assertThat(text(requests.get(1))).isEqualTo("Timed out (attempt 1/1): no result within the wall-time budget of PT5S; the agent was stopped");
 
         RunFinished finished = (RunFinished) runEvents(taskId).getLast().getBody();
         assertThat(finished.getOutcome()).isEqualTo(Outcome.TIMED_OUT);
@@ -143,7 +144,7 @@ class EndToEndTest {
         assertThat(finished.getCostUsd()).isCloseTo(0.60, within(0.001));
         assertThat(finished.getReason()).contains("$0.6000 of its $0.50 budget");
         assertThat(Duration.ofMillis(finished.getDurationMillis())).isLessThan(Duration.ofSeconds(4));
-        assertThat(json(requests.get(1)).path("content").asString()).startsWith("Stopped at its budget (attempt 1/1): stopped by dispatch");
+        assertThat(text(requests.get(1))).startsWith("Stopped at its budget (attempt 1/1): stopped by dispatch");
         assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")).filter(c -> c.contains("987653")))
                 .isEmpty();
     }
@@ -173,7 +174,7 @@ class EndToEndTest {
         assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl()).containsExactly(
                 "POST /api/v1/comments", "POST /api/v1/comments", "POST /api/v1/comments", "POST /api/v1/comments",
                 "GET /api/v1/tasks/" + taskId, "POST /api/v1/tasks/" + taskId);
-        assertThat(requests.subList(0, 4)).extracting(r -> json(r).path("content").asString()).containsExactly(
+        assertThat(requests.subList(0, 4)).extracting(EndToEndTest::text).containsExactly(
                 "Working on it (attempt 1/2).",
                 "Failed (attempt 1/2): the agent reported an error (exit code 1): API Error: 529 overloaded",
                 "Working on it (attempt 2/2).",
@@ -239,6 +240,16 @@ class EndToEndTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(response.body()).contains("\"result\":\"published\"");
     }
+
+    /** A comment's text without the marker every comment of Nightshift ends with (which must be there). */
+    static String text(LoggedRequest comment) {
+        String content = json(comment).path("content").asString();
+        Matcher marked = MARKED.matcher(content);
+        assertThat(marked.matches()).as("ends with Nightshift's marker: %s", content).isTrue();
+        return marked.group(1);
+    }
+
+    private static final Pattern MARKED = Pattern.compile("(?s)(.*)\\n\\n" + Pattern.quote(OwnWrites.MARKER) + "<!-- \\S+ \\S+ -->");
 
     /** Waits for {@code count} requests about the task, then a moment more: nothing else may follow. */
     static List<LoggedRequest> awaitRequests(String taskId, int count) throws InterruptedException {

@@ -247,6 +247,8 @@ public final class RunningNightshift {
     /** Todoist as the tests need it: comments and label writes succeed, every task starts labelled "writing". */
     private static void stubTodoist(WireMockServer todoist) {
         todoist.stubFor(post("/api/v1/comments").willReturn(okJson("{\"id\":\"comment-1\"}")));
+        todoist.stubFor(post(urlPathMatching("/api/v1/comments/[^/]+")).willReturn(okJson("{\"id\":\"comment-1\"}")));
+        todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/comments")).willReturn(okJson("{\"results\":[],\"next_cursor\":null}")));
         todoist.stubFor(post("/api/v1/comments").atPriority(1)
                 .withRequestBody(WireMock.matchingJsonPath("$.task_id", WireMock.equalTo(DELETED_TASK_ID)))
                 .willReturn(WireMock.aResponse().withStatus(404).withBody("Task not found")));

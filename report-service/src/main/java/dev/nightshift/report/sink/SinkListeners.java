@@ -1,6 +1,8 @@
 package dev.nightshift.report.sink;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,6 +10,7 @@ import java.util.Map;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.Topics;
 import dev.nightshift.report.ReportProperties;
+import dev.nightshift.report.writes.WriteLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -23,6 +26,7 @@ import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.listener.ContainerPausingBackOffHandler;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
@@ -60,13 +64,14 @@ public class SinkListeners implements SmartLifecycle {
     private final KafkaAdmin admin;
     private final ReportProperties properties;
     private final MeterRegistry meters;
+    private final WriteLog writes;
     private final List<ConcurrentMessageListenerContainer<Object, Object>> containers = new ArrayList<>();
     private SimpleAsyncTaskScheduler scheduler;
     private volatile boolean running;
 
     public SinkListeners(List<Sink> sinks, ConcurrentKafkaListenerContainerFactory<Object, Object> factory,
             ProducerFactory<Object, Object> producers, KafkaTemplate<Object, Object> avro, KafkaAdmin admin,
-            ReportProperties properties, MeterRegistry meters) {
+            ReportProperties properties, MeterRegistry meters, WriteLog writes) {
         this.sinks = sinks;
         this.factory = factory;
         this.producers = producers;
@@ -74,6 +79,7 @@ public class SinkListeners implements SmartLifecycle {
         this.admin = admin;
         this.properties = properties;
         this.meters = meters;
+        this.writes = writes;
     }
 
     /** Where a sink parks the events it cannot write. */
@@ -104,6 +110,13 @@ public class SinkListeners implements SmartLifecycle {
                             .tag("kind", event.getBody().getClass().getSimpleName())
                             .register(meters)
                             .increment();
+                }
+            });
+            container.getContainerProperties().setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    // what the partitions' previous owner noted is known before any of their events is handled
+                    writes.awaitCaughtUp(Duration.ofSeconds(60));
                 }
             });
             container.setCommonErrorHandler(errorHandler(sink, pauses));

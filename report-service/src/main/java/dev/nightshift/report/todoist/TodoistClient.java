@@ -2,6 +2,7 @@ package dev.nightshift.report.todoist;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import dev.nightshift.report.sink.Target;
 import org.springframework.http.HttpHeaders;
@@ -38,6 +39,40 @@ public class TodoistClient {
                 .retrieve()
                 .body(JsonNode.class));
         return created == null ? "" : created.path("id").asString("");
+    }
+
+    /** Edits a comment in place. */
+    public void editComment(String commentId, String content) {
+        target.call("Todoist POST /comments/" + commentId, () -> client.post().uri("/comments/{id}", commentId)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("content", content))
+                .retrieve()
+                .toBodilessEntity());
+    }
+
+    /** The id of the task's comment that carries this marker, if there is one (every page is looked at). */
+    public Optional<String> findComment(String taskId, String marker) {
+        String cursor = null;
+        do {
+            String page = cursor;
+            JsonNode answer = target.call("Todoist GET /comments", () -> client.get()
+                    .uri(b -> {
+                        b.path("/comments").queryParam("task_id", taskId).queryParam("limit", 200);
+                        return (page == null ? b : b.queryParam("cursor", page)).build();
+                    })
+                    .retrieve()
+                    .body(JsonNode.class));
+            if (answer == null) {
+                return Optional.empty();
+            }
+            for (JsonNode comment : answer.path("results")) {
+                if (comment.path("content").asString("").contains(marker)) {
+                    return Optional.of(comment.path("id").asString());
+                }
+            }
+            cursor = answer.path("next_cursor").isString() ? answer.path("next_cursor").asString() : null;
+        } while (cursor != null);
+        return Optional.empty();
     }
 
     public List<String> labels(String taskId) {

@@ -1,5 +1,7 @@
 package dev.nightshift.report.todoist;
 
+import java.util.List;
+
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunWaiting;
@@ -14,6 +16,13 @@ final class TodoistMessages {
 
     static String started(RunEvent run) {
         return "Working on it (attempt " + attempt(run) + ").";
+    }
+
+    /** The "working on it" comment with the run's latest steps. */
+    static String progress(RunEvent run, List<String> lines) {
+        StringBuilder text = new StringBuilder(started(run)).append("\n");
+        lines.forEach(line -> text.append("\n- ").append(line));
+        return text.toString();
     }
 
     static String finished(RunEvent run, RunFinished finished, int summaryMaxChars) {

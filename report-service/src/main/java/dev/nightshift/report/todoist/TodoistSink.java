@@ -1,42 +1,56 @@
 package dev.nightshift.report.todoist;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-import dev.nightshift.events.Outcome;
+import dev.nightshift.events.OutputSinks;
+import dev.nightshift.events.OwnWrites;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.Source;
-import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.TodoistOutput;
+import dev.nightshift.events.WriteState;
+import dev.nightshift.report.sink.RecentProgress;
 import dev.nightshift.report.sink.Sink;
 import dev.nightshift.report.sink.SinkGate;
 import dev.nightshift.report.sink.Target;
+import dev.nightshift.report.writes.WriteLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
 import org.springframework.web.client.RestClient;
 
 /**
- * Todoist: "working on it" when a run starts; the summary (or the reason it failed) when it ends; on
- * success the done label added to the task's labels. The task stays open: a person reviews and closes it.
+ * Todoist: "working on it" when a run starts, edited in place with the latest progress; the summary (or the
+ * reason it failed) in a comment when it ends; on success the done label added to the task's labels. The
+ * task stays open: a person reviews and closes it. Each comment is made once (the write log), and carries
+ * the marker that lets ingest ignore it and a restarted report find it.
  */
 @Component
 public class TodoistSink implements Sink {
 
+    static final String STARTED = "started";
+    static final String FINISHED = "finished";
+    static final String WAITING = "waiting";
+
     private final TodoistClient todoist;
     private final TodoistProperties properties;
     private final SinkGate gate;
+    private final WriteLog writes;
+    private final RecentProgress progress;
 
-    public TodoistSink(RestClient.Builder http, TodoistProperties properties, MeterRegistry meters) {
+    public TodoistSink(RestClient.Builder http, TodoistProperties properties, MeterRegistry meters, WriteLog writes) {
         this.properties = properties;
         this.gate = new SinkGate(name(), TodoistProperties.TOKEN_SETTING, meters);
         this.todoist = new TodoistClient(http, properties, new Target(name(), properties.limits(), gate, meters));
+        this.writes = writes;
+        this.progress = new RecentProgress(properties.progressInterval(), Clock.systemUTC());
     }
 
     @Override
@@ -75,10 +89,13 @@ public class TodoistSink implements Sink {
         TodoistOutput output = OutputSinks.find(run.getOutputs(), TodoistOutput.class).orElseThrow();
         String taskId = run.getTask().getSourceId();
         switch (run.getBody()) {
-            case RunStarted s when output.getComment() -> todoist.comment(taskId, TodoistMessages.started(run), requestId(run, "started"));
+            case RunStarted s when output.getComment() -> comment(run, STARTED, TodoistMessages.started(run));
+            case RunProgress p when output.getComment() -> progress.add(run.getRunId(), p.getLine())
+                    .ifPresent(lines -> editStarted(run, lines));
             case RunFinished f -> {
+                progress.finished(run.getRunId());
                 if (output.getComment()) {
-                    todoist.comment(taskId, TodoistMessages.finished(run, f, properties.summaryMaxChars()), requestId(run, "finished"));
+                    comment(run, FINISHED, TodoistMessages.finished(run, f, properties.summaryMaxChars()));
                 }
                 // a cancelled task gets no label: the person stopped it; any other last attempt that did not succeed failed
                 String label = switch (f.getOutcome()) {
@@ -90,12 +107,29 @@ public class TodoistSink implements Sink {
                     addLabel(taskId, label, requestId(run, "label"));
                 }
             }
-            case RunWaiting w when output.getComment() -> todoist.comment(taskId, TodoistMessages.waiting(w), requestId(run, "waiting"));
+            case RunWaiting w when output.getComment() -> comment(run, WAITING, TodoistMessages.waiting(w));
             case RunStarted s -> { } // comments switched off
+            case RunProgress p -> { }
             case RunWaiting w -> { }
-            case RunProgress p -> { } // progress stays in the run events: a comment per step would bury the thread
             default -> throw new IllegalArgumentException("unknown run event body " + run.getBody().getClass().getName());
         }
+    }
+
+    /** One comment per run and kind, however often the event comes. */
+    private void comment(RunEvent run, String write, String text) {
+        String taskId = run.getTask().getSourceId();
+        String marker = OwnWrites.marker(run.getRunId(), write);
+        writes.once(new WriteLog.Key(name(), run.getRunId(), write), run.getTaskKey(),
+                () -> todoist.findComment(taskId, marker),
+                () -> todoist.comment(taskId, text + "\n\n" + marker, requestId(run, write)));
+    }
+
+    /** The "working on it" comment, with the latest progress lines: only once it exists. */
+    private void editStarted(RunEvent run, List<String> lines) {
+        writes.find(new WriteLog.Key(name(), run.getRunId(), STARTED))
+                .filter(e -> e.state() == WriteState.DONE && e.targetId() != null && !e.targetId().isBlank())
+                .ifPresent(e -> todoist.editComment(e.targetId(), TodoistMessages.progress(run, lines)
+                        + "\n\n" + OwnWrites.marker(run.getRunId(), STARTED)));
     }
 
     /** Read, add, write: the labels a person set survive. */

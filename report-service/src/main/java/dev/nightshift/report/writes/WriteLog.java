@@ -1,0 +1,219 @@
+package dev.nightshift.report.writes;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import dev.nightshift.events.Topics;
+import dev.nightshift.events.WriteRecord;
+import dev.nightshift.events.WriteState;
+import dev.nightshift.report.sink.TargetFault;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * nightshift.writes as this report replica knows it: read from the beginning, then followed. A sink makes
+ * each creating write {@link #once}: noted INTENDED before the call and DONE with the target's id after it;
+ * found DONE, it is not made again; found INTENDED (a crash in between), the target is searched for the
+ * write's marker before anything is made. Idempotent writes (labels, states, edits) need no entry.
+ */
+public final class WriteLog implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(WriteLog.class);
+
+    /** A write as the log knows it. */
+    public record Entry(WriteState state, String targetId) {
+    }
+
+    /** One write of one run to one sink. */
+    public record Key(String sink, String runId, String write) {
+        String recordKey() {
+            return sink + " " + runId + " " + write;
+        }
+    }
+
+    private final KafkaTemplate<Object, Object> template;
+    private final Map<String, Object> consumerProperties;
+    private final Duration writeTimeout;
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Per partition, the offset this replica has read up to. */
+    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+    private volatile boolean running;
+    private KafkaConsumer<String, Object> consumer;
+    private Thread thread;
+
+    public WriteLog(KafkaTemplate<Object, Object> template, Map<String, Object> consumerProperties, Duration writeTimeout) {
+        this.template = template;
+        this.consumerProperties = consumerProperties;
+        this.writeTimeout = writeTimeout;
+    }
+
+    public Optional<Entry> find(Key key) {
+        return Optional.ofNullable(entries.get(key.recordKey()));
+    }
+
+    /**
+     * Makes a creating write at most once and returns the target's id for it.
+     *
+     * @param search looks for the write at the target by its marker (after a crash between the call and the note)
+     * @param create makes it and returns the target's id
+     */
+    public String once(Key key, String taskKey, Supplier<Optional<String>> search, Supplier<String> create) {
+        Entry known = entries.get(key.recordKey());
+        if (known != null && known.state() == WriteState.DONE) {
+            return known.targetId();
+        }
+        if (known != null) {
+            Optional<String> found = search.get();
+            if (found.isPresent()) {
+                log.info("{}: found {} of run {} made before a restart (id {}); not making it again", key.sink(), key.write(), key.runId(), found.get());
+                note(key, taskKey, WriteState.DONE, found.get());
+                return found.get();
+            }
+        } else {
+            note(key, taskKey, WriteState.INTENDED, null);
+        }
+        String id = create.get();
+        note(key, taskKey, WriteState.DONE, id);
+        return id;
+    }
+
+    private void note(Key key, String taskKey, WriteState state, String targetId) {
+        WriteRecord record = WriteRecord.newBuilder().setSink(key.sink()).setRunId(key.runId()).setWrite(key.write())
+                .setState(state).setTargetId(targetId).setTaskKey(taskKey).build();
+        try {
+            template.send(Topics.WRITES, key.recordKey(), record).get(writeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TargetFault.Unavailable("interrupted while noting a write on " + Topics.WRITES, e);
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            // without the note the write could happen twice: do not write; the event is tried again
+            throw new TargetFault.Unavailable("could not note " + key.write() + " of run " + key.runId() + " on " + Topics.WRITES + ": " + e, e);
+        }
+        entries.put(key.recordKey(), new Entry(state, targetId));
+    }
+
+    /**
+     * Waits until this replica has read everything on the topic now: called when partitions of run events
+     * are assigned, so what their previous owner noted (before committing) is known before any is handled.
+     */
+    public void awaitCaughtUp(Duration atMost) {
+        Map<TopicPartition, Long> end;
+        synchronized (this) {
+            // the follower thread owns the consumer; a short-lived one asks for the end offsets
+            try (KafkaConsumer<String, Object> probe = new KafkaConsumer<>(consumerProperties)) {
+                List<TopicPartition> partitions = probe.partitionsFor(Topics.WRITES, atMost).stream()
+                        .map(p -> new TopicPartition(Topics.WRITES, p.partition())).toList();
+                end = probe.endOffsets(partitions, atMost);
+            }
+        }
+        long deadline = System.nanoTime() + atMost.toNanos();
+        while (end.entrySet().stream().anyMatch(e -> positions.getOrDefault(e.getKey(), 0L) < e.getValue())) {
+            if (System.nanoTime() > deadline) {
+                throw new TargetFault.Unavailable("could not read " + Topics.WRITES + " up to its end within " + atMost, null);
+            }
+            sleep(20);
+        }
+    }
+
+    @Override
+    public void start() {
+        consumer = new KafkaConsumer<>(consumerProperties);
+        running = true;
+        thread = Thread.ofPlatform().name("report-write-log").daemon().start(this::follow);
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (consumer != null) {
+            consumer.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Before the sinks' listeners start, after them it stops. */
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 200;
+    }
+
+    private void follow() {
+        try (KafkaConsumer<String, Object> c = consumer) {
+            List<TopicPartition> partitions = List.of();
+            while (running) {
+                try {
+                    if (partitions.isEmpty()) {
+                        partitions = c.partitionsFor(Topics.WRITES).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                        if (partitions.isEmpty()) {
+                            sleep(500);
+                            continue;
+                        }
+                        c.assign(partitions);
+                        c.seekToBeginning(partitions);
+                    }
+                    for (ConsumerRecord<String, Object> r : c.poll(Duration.ofMillis(200))) {
+                        if (r.value() instanceof WriteRecord w) {
+                            entries.merge(r.key(), new Entry(w.getState(), w.getTargetId()),
+                                    (had, now) -> had.state() == WriteState.DONE && now.state() == WriteState.INTENDED ? had : now);
+                        } else if (r.value() == null) {
+                            entries.remove(r.key());
+                        }
+                    }
+                    for (TopicPartition p : partitions) {
+                        positions.put(p, c.position(p));
+                    }
+                } catch (WakeupException e) {
+                    // stop() asked
+                } catch (RuntimeException e) {
+                    if (running) {
+                        log.warn("reading {} failed, trying again in 1 s: {}", Topics.WRITES, e.toString());
+                        sleep(1_000);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static Map<String, Object> readerProperties(Map<String, Object> consumerProperties) {
+        Map<String, Object> p = new HashMap<>(consumerProperties);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        return p;
+    }
+}

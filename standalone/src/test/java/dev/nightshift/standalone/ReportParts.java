@@ -1,0 +1,79 @@
+package dev.nightshift.standalone;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+import dev.nightshift.events.Topics;
+import dev.nightshift.events.TrustedEvents;
+import dev.nightshift.report.writes.WriteLog;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/** Report's parts on the shared broker and registry, as report wires them, for tests of one sink at a time. */
+final class ReportParts {
+
+    private static WriteLog writeLog;
+
+    private ReportParts() {
+    }
+
+    /**
+     * The topics report reads and writes, made as dispatch and report make them: nightshift.runs with
+     * dispatch's default partitions (fewer would be raised by a dispatcher started later, unseen by a
+     * running report's consumer for minutes).
+     */
+    static void topics() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.get().bootstrapServers()))) {
+            for (NewTopic topic : List.of(new NewTopic(Topics.RUNS, 6, (short) 1), new NewTopic(Topics.WRITES, 3, (short) 1))) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    /** A write log on the shared broker, started and read up to the end. */
+    static synchronized WriteLog writeLog() throws Exception {
+        if (writeLog == null) {
+            TrustedEvents.trust();
+            topics();
+            SharedInfrastructure infra = SharedInfrastructure.get();
+            Map<String, Object> producer = new HashMap<>();
+            producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+            producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+            producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "io.apicurio.registry.serde.avro.AvroKafkaSerializer");
+            producer.put(ProducerConfig.ACKS_CONFIG, "all");
+            producer.put("apicurio.registry.url", infra.registryUrl());
+            producer.put("apicurio.registry.auto-register", true);
+            producer.put("apicurio.registry.dereference-schema", true);
+            Map<String, Object> consumer = new HashMap<>();
+            consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+            consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+            consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, "io.apicurio.registry.serde.avro.AvroKafkaDeserializer");
+            consumer.put("apicurio.registry.url", infra.registryUrl());
+            consumer.put("apicurio.registry.use-specific-avro-reader", true);
+            consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            WriteLog log = new WriteLog(new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(producer)), consumer, Duration.ofSeconds(10));
+            log.start();
+            log.awaitCaughtUp(Duration.ofSeconds(30));
+            writeLog = log;
+        }
+        return writeLog;
+    }
+}
