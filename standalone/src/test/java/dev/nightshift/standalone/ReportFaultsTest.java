@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ import java.util.UUID;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.nightshift.events.GitHubIssue;
+import dev.nightshift.events.GitHubOutput;
 import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunStarted;
@@ -35,6 +38,7 @@ import dev.nightshift.events.TodoistOutput;
 import dev.nightshift.events.Topics;
 import dev.nightshift.report.ReportApplication;
 import dev.nightshift.report.sink.SinkListeners;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,6 +73,12 @@ class ReportFaultsTest {
                 "--nightshift.report.todoist.api-token=report-token",
                 "--nightshift.report.todoist.limits.attempts=2",
                 "--nightshift.report.todoist.limits.in-call-wait=1s",
+                "--nightshift.report.github.api-base-url=" + todoist.baseUrl() + "/github",
+                "--nightshift.report.github.api-token=gh-token",
+                "--nightshift.report.github.limits.requests=100",
+                "--nightshift.report.github.limits.period=1s",
+                "--nightshift.report.github.limits.sustained.requests=1000",
+                "--nightshift.report.github.limits.sustained.period=1s",
                 "--server.port=0",
                 "--logging.include-application-name=false"));
         report = ReportApplication.builder().registerShutdownHook(false).run(args.toArray(String[]::new));
@@ -146,6 +156,52 @@ class ReportFaultsTest {
         assertThat(health()).contains("\"todoist\":\"writing\"");
         assertThat(parked(task)).isEmpty();
         assertThat(parked(second)).isEmpty();
+    }
+
+    @Test
+    void aTargetThatKeepsFailingHoldsUpNoOtherSinkEvenOnTheSamePartition() throws Exception {
+        String task = task();
+        todoist.stubFor(post("/api/v1/comments").withRequestBody(matchingJsonPath("$.task_id", equalTo(task)))
+                .willReturn(aResponse().withStatus(503)));
+        started(task);
+        int partition = partition("todoist:" + task);
+        // GitHub issues whose events land behind the failing Todoist event, on its partition
+        List<Integer> issues = new ArrayList<>();
+        for (int n = 1; issues.size() < 3; n++) {
+            if (partition("github:acme/shop#" + n) == partition) {
+                issues.add(n);
+            }
+        }
+        for (int n : issues) {
+            todoist.stubFor(post("/github/repos/acme/shop/issues/" + n + "/comments").willReturn(okJson("{\"id\":" + (5000 + n) + "}")));
+            RunEvent event = RunEvent.newBuilder()
+                    .setTaskKey("github:acme/shop#" + n)
+                    .setRunId("run-" + UUID.randomUUID())
+                    .setAttempt(1)
+                    .setMaxAttempts(1)
+                    .setWorker("fixer")
+                    .setOccurredAt(Instant.now())
+                    .setTask(TaskRef.newBuilder().setSource(Source.GITHUB).setSourceId("acme/shop#" + n).setTitle("Fix it")
+                            .setReference(GitHubIssue.newBuilder().setRepository("acme/shop").setNumber(n).build()).build())
+                    .setOutputs(OutputSinks.of(List.of(GitHubOutput.newBuilder().build())))
+                    .setBody(RunStarted.newBuilder().setAdapter("claude").build())
+                    .build();
+            TopicWriter.send(Topics.RUNS, event.getTaskKey(), event);
+        }
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> issues.stream().allMatch(n ->
+                todoist.findAll(postRequestedFor(urlEqualTo("/github/repos/acme/shop/issues/" + n + "/comments"))).size() == 1));
+        // Todoist is still being retried (its own group, its own backoff), nothing of it written or parked yet
+        assertThat(commentsOn(task)).isNotEmpty();
+        assertThat(parked(task)).isEmpty();
+        todoist.stubFor(post("/api/v1/comments").withRequestBody(matchingJsonPath("$.task_id", equalTo(task))).willReturn(okJson("{\"id\":\"late\"}")));
+        // and once Todoist answers again, its event is written after all
+        await().atMost(Duration.ofSeconds(90)).until(() -> todoist.getAllServeEvents().stream()
+                .anyMatch(e -> e.getRequest().getBodyAsString().contains(task) && e.getResponse().getStatus() == 200));
+    }
+
+    private static int partition(String key) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % 6;
     }
 
     private static com.github.tomakehurst.wiremock.matching.StringValuePattern equalTo(String value) {

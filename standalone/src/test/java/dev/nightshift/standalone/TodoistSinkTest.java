@@ -72,7 +72,7 @@ class TodoistSinkTest {
         todoist.stubFor(get("/api/v1/tasks/T1").willReturn(okJson("{\"id\":\"T1\",\"labels\":[\"writing\",\"urgent\"]}")));
         todoist.stubFor(post("/api/v1/tasks/T1").willReturn(okJson("{\"id\":\"T1\"}")));
         TodoistProperties properties = new TodoistProperties(URI.create(todoist.baseUrl() + "/api/v1"), "report-token", 100,
-                Duration.ofSeconds(5), new Limits(1000, Duration.ofSeconds(1), 2, Duration.ofSeconds(5), Duration.ofSeconds(1)));
+                Duration.ofSeconds(5), new Limits(1000, Duration.ofSeconds(1), 2, Duration.ofSeconds(5), Duration.ofSeconds(1), null));
         sink = new TodoistSink(RestClient.builder(), properties, new SimpleMeterRegistry(), ReportParts.writeLog());
     }
 
@@ -232,7 +232,7 @@ class TodoistSinkTest {
     @Test
     void withoutATokenTheSinkIsOffAndSaysWhichSettingTurnsItOn() throws Exception {
         TodoistProperties none = new TodoistProperties(URI.create(todoist.baseUrl() + "/api/v1"), "", 100,
-                Duration.ofSeconds(5), new Limits(1000, Duration.ofSeconds(1), 2, Duration.ofSeconds(5), Duration.ofSeconds(1)));
+                Duration.ofSeconds(5), new Limits(1000, Duration.ofSeconds(1), 2, Duration.ofSeconds(5), Duration.ofSeconds(1), null));
         assertThat(new TodoistSink(RestClient.builder(), none, new SimpleMeterRegistry(), ReportParts.writeLog()).offBecause())
                 .hasValueSatisfying(why -> assertThat(why).contains("nightshift.report.todoist.api-token").contains("TODOIST_API_TOKEN"));
         assertThat(sink.offBecause()).isEmpty();

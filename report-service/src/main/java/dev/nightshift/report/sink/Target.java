@@ -34,6 +34,7 @@ public final class Target {
     private final Limits limits;
     private final SinkGate gate;
     private final RateLimiter limiter;
+    private final RateLimiter sustained;
     private final Retry retry;
     private final MeterRegistry meters;
     private final Timer rateWaits;
@@ -49,6 +50,11 @@ public final class Target {
                 .limitForPeriod(1)
                 .limitRefreshPeriod(limits.spacing())
                 .timeoutDuration(Duration.ofMinutes(10))
+                .build());
+        this.sustained = limits.sustained() == null ? null : RateLimiter.of(name + "-sustained", RateLimiterConfig.custom()
+                .limitForPeriod(limits.sustained().requests())
+                .limitRefreshPeriod(limits.sustained().period())
+                .timeoutDuration(limits.sustained().period().multipliedBy(2))
                 .build());
         IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(Duration.ofMillis(500), 2.0, 0.5, Duration.ofSeconds(10));
         this.retry = Retry.of(name, RetryConfig.custom()
@@ -92,6 +98,9 @@ public final class Target {
         }
         if (quiet > 0) {
             sleep(quiet);
+        }
+        if (sustained != null) {
+            RateLimiter.waitForPermission(sustained);
         }
         RateLimiter.waitForPermission(limiter);
         rateWaits.record(Duration.ofNanos(System.nanoTime() - started));

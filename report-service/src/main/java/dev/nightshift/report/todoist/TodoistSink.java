@@ -18,6 +18,7 @@ import dev.nightshift.events.Source;
 import dev.nightshift.events.TodoistOutput;
 import dev.nightshift.events.WriteState;
 import dev.nightshift.report.sink.RecentProgress;
+import dev.nightshift.report.sink.RunMessages;
 import dev.nightshift.report.sink.Sink;
 import dev.nightshift.report.sink.SinkGate;
 import dev.nightshift.report.sink.Target;
@@ -89,13 +90,13 @@ public class TodoistSink implements Sink {
         TodoistOutput output = OutputSinks.find(run.getOutputs(), TodoistOutput.class).orElseThrow();
         String taskId = run.getTask().getSourceId();
         switch (run.getBody()) {
-            case RunStarted s when output.getComment() -> comment(run, STARTED, TodoistMessages.started(run));
+            case RunStarted s when output.getComment() -> comment(run, STARTED, RunMessages.started(run));
             case RunProgress p when output.getComment() -> progress.add(run.getRunId(), p.getLine())
                     .ifPresent(lines -> editStarted(run, lines));
             case RunFinished f -> {
                 progress.finished(run.getRunId());
                 if (output.getComment()) {
-                    comment(run, FINISHED, TodoistMessages.finished(run, f, properties.summaryMaxChars()));
+                    comment(run, FINISHED, RunMessages.finished(run, f, properties.summaryMaxChars()));
                 }
                 // a cancelled task gets no label: the person stopped it; any other last attempt that did not succeed failed
                 String label = switch (f.getOutcome()) {
@@ -107,7 +108,7 @@ public class TodoistSink implements Sink {
                     addLabel(taskId, label, requestId(run, "label"));
                 }
             }
-            case RunWaiting w when output.getComment() -> comment(run, WAITING, TodoistMessages.waiting(w));
+            case RunWaiting w when output.getComment() -> comment(run, WAITING, RunMessages.waiting(w));
             case RunStarted s -> { } // comments switched off
             case RunProgress p -> { }
             case RunWaiting w -> { }
@@ -128,7 +129,7 @@ public class TodoistSink implements Sink {
     private void editStarted(RunEvent run, List<String> lines) {
         writes.find(new WriteLog.Key(name(), run.getRunId(), STARTED))
                 .filter(e -> e.state() == WriteState.DONE && e.targetId() != null && !e.targetId().isBlank())
-                .ifPresent(e -> todoist.editComment(e.targetId(), TodoistMessages.progress(run, lines)
+                .ifPresent(e -> todoist.editComment(e.targetId(), RunMessages.progress(run, lines)
                         + "\n\n" + OwnWrites.marker(run.getRunId(), STARTED)));
     }
 

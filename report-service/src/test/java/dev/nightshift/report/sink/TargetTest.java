@@ -48,7 +48,7 @@ class TargetTest {
     }
 
     private Target target(int attempts, Duration spacing, Duration inCallWait) {
-        return new Target("stand-in", new Limits(1, spacing, attempts, inCallWait, Duration.ofSeconds(1)), gate, new SimpleMeterRegistry());
+        return new Target("stand-in", new Limits(1, spacing, attempts, inCallWait, Duration.ofSeconds(1), null), gate, new SimpleMeterRegistry());
     }
 
     private String fetch(Target target) {

@@ -1,4 +1,4 @@
-package dev.nightshift.report.todoist;
+package dev.nightshift.report.sink;
 
 import java.util.List;
 
@@ -6,26 +6,26 @@ import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunWaiting;
 
-/** The texts people read in their Todoist comments. */
-final class TodoistMessages {
+/** The texts people read in the comments report writes, the same in every tool. */
+public final class RunMessages {
 
-    static final String DONE = "Done. Ready for review.";
+    public static final String DONE = "Done. Ready for review.";
 
-    private TodoistMessages() {
+    private RunMessages() {
     }
 
-    static String started(RunEvent run) {
+    public static String started(RunEvent run) {
         return "Working on it (attempt " + attempt(run) + ").";
     }
 
     /** The "working on it" comment with the run's latest steps. */
-    static String progress(RunEvent run, List<String> lines) {
+    public static String progress(RunEvent run, List<String> lines) {
         StringBuilder text = new StringBuilder(started(run)).append("\n");
         lines.forEach(line -> text.append("\n- ").append(line));
         return text.toString();
     }
 
-    static String finished(RunEvent run, RunFinished finished, int summaryMaxChars) {
+    public static String finished(RunEvent run, RunFinished finished, int summaryMaxChars) {
         return switch (finished.getOutcome()) {
             case SUCCEEDED -> finished.getSummary() == null || finished.getSummary().isBlank()
                     ? DONE
@@ -37,7 +37,7 @@ final class TodoistMessages {
         };
     }
 
-    static String waiting(RunWaiting waiting) {
+    public static String waiting(RunWaiting waiting) {
         return "Waiting: " + waiting.getReason() + ". It starts after " + waiting.getUntil() + ".";
     }
 

@@ -1,0 +1,148 @@
+package dev.nightshift.report.github;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+import dev.nightshift.events.GitHubIssue;
+import dev.nightshift.events.GitHubOutput;
+import dev.nightshift.events.OutputSinks;
+import dev.nightshift.events.OwnWrites;
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.RunFinished;
+import dev.nightshift.events.RunProgress;
+import dev.nightshift.events.RunStarted;
+import dev.nightshift.events.RunWaiting;
+import dev.nightshift.events.WriteState;
+import dev.nightshift.report.sink.RecentProgress;
+import dev.nightshift.report.sink.RunMessages;
+import dev.nightshift.report.sink.Sink;
+import dev.nightshift.report.sink.SinkGate;
+import dev.nightshift.report.sink.Target;
+import dev.nightshift.report.writes.WriteLog;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.stereotype.Component;
+import org.springframework.web.client.RestClient;
+
+/**
+ * GitHub: one tracking comment per run on the issue or pull request, made when the run starts (once: the
+ * write log) and edited in place with coalesced progress and then the result; the working label while it
+ * runs, then the done or failed label. Nightshift never closes, merges or approves.
+ */
+@Component
+public class GitHubSink implements Sink {
+
+    static final String COMMENT = "comment";
+
+    private final GitHubClient github;
+    private final GitHubProperties properties;
+    private final SinkGate gate;
+    private final WriteLog writes;
+    private final RecentProgress progress;
+
+    public GitHubSink(RestClient.Builder http, GitHubProperties properties, MeterRegistry meters, WriteLog writes) {
+        this.properties = properties;
+        this.gate = new SinkGate(name(), GitHubProperties.TOKEN_SETTING, meters);
+        this.github = new GitHubClient(http, properties, new Target(name(), properties.limits(), gate, meters));
+        this.writes = writes;
+        this.progress = new RecentProgress(properties.progressInterval(), Clock.systemUTC());
+    }
+
+    @Override
+    public String name() {
+        return "github";
+    }
+
+    @Override
+    public Optional<String> offBecause() {
+        return properties.configured() ? Optional.empty() : Optional.of("no token: set " + GitHubProperties.TOKEN_SETTING);
+    }
+
+    @Override
+    public SinkGate gate() {
+        return gate;
+    }
+
+    @Override
+    public void checkCredential() {
+        github.checkToken();
+    }
+
+    @Override
+    public boolean wants(RunEvent event) {
+        return event.getTask().getReference() instanceof GitHubIssue && OutputSinks.find(event.getOutputs(), GitHubOutput.class).isPresent();
+    }
+
+    @Override
+    public void write(RunEvent run) {
+        GitHubOutput output = OutputSinks.find(run.getOutputs(), GitHubOutput.class).orElseThrow();
+        GitHubIssue issue = (GitHubIssue) run.getTask().getReference();
+        switch (run.getBody()) {
+            case RunStarted s -> {
+                if (output.getComment()) {
+                    tracking(run, issue, RunMessages.started(run));
+                }
+                label(issue, output.getWorkingLabel());
+            }
+            case RunProgress p -> {
+                if (output.getComment()) {
+                    progress.add(run.getRunId(), p.getLine()).ifPresent(lines -> editIfMade(run, issue, RunMessages.progress(run, lines)));
+                }
+            }
+            case RunFinished f -> {
+                progress.finished(run.getRunId());
+                if (output.getComment()) {
+                    String result = RunMessages.finished(run, f, properties.summaryMaxChars());
+                    boolean made = madeComment(run).isPresent();
+                    String id = tracking(run, issue, result);
+                    if (made) {
+                        github.editComment(issue.getRepository(), id, body(run, result));
+                    }
+                }
+                if (output.getWorkingLabel() != null) {
+                    github.removeLabel(issue.getRepository(), issue.getNumber(), output.getWorkingLabel());
+                }
+                label(issue, switch (f.getOutcome()) {
+                    case SUCCEEDED -> output.getDoneLabel();
+                    case CANCELLED -> null;
+                    default -> f.getFinalAttempt() ? output.getFailedLabel() : null;
+                });
+            }
+            case RunWaiting w -> {
+                if (output.getComment()) {
+                    tracking(run, issue, RunMessages.waiting(w));
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown run event body " + run.getBody().getClass().getName());
+        }
+    }
+
+    /** The run's tracking comment: made once, with this text if it is made now; returns its id. */
+    private String tracking(RunEvent run, GitHubIssue issue, String text) {
+        String marker = OwnWrites.marker(run.getRunId(), COMMENT);
+        return writes.once(new WriteLog.Key(name(), run.getRunId(), COMMENT), run.getTaskKey(),
+                () -> github.findComment(issue.getRepository(), issue.getNumber(), marker),
+                () -> github.comment(issue.getRepository(), issue.getNumber(), body(run, text)));
+    }
+
+    private void editIfMade(RunEvent run, GitHubIssue issue, String text) {
+        madeComment(run).ifPresent(id -> github.editComment(issue.getRepository(), id, body(run, text)));
+    }
+
+    /** The tracking comment's id, once it is known to be made. */
+    private Optional<String> madeComment(RunEvent run) {
+        return writes.find(new WriteLog.Key(name(), run.getRunId(), COMMENT))
+                .filter(e -> e.state() == WriteState.DONE && e.targetId() != null && !e.targetId().isBlank())
+                .map(WriteLog.Entry::targetId);
+    }
+
+    private void label(GitHubIssue issue, String label) {
+        if (label != null && !label.isBlank()) {
+            github.addLabels(issue.getRepository(), issue.getNumber(), List.of(label));
+        }
+    }
+
+    private static String body(RunEvent run, String text) {
+        return text + "\n\n" + OwnWrites.marker(run.getRunId(), COMMENT);
+    }
+}
