@@ -200,6 +200,30 @@ class ReportFaultsTest {
                 .anyMatch(e -> e.getRequest().getBodyAsString().contains(task) && e.getResponse().getStatus() == 200));
     }
 
+    @Test
+    void aRefusedEventIsParkedAndReplayedOnceItsCauseIsFixed() throws Exception {
+        String task = task();
+        todoist.stubFor(post("/api/v1/comments").withRequestBody(matchingJsonPath("$.task_id", equalTo(task)))
+                .willReturn(aResponse().withStatus(404).withBody("Task not found")));
+        started(task);
+        await().atMost(Duration.ofSeconds(20)).until(() -> parked(task).size() == 1);
+        assertThat(commentsOn(task)).hasSize(1);
+
+        // the task is back: the replay writes the parked event, once; a second replay finds nothing new
+        todoist.stubFor(post("/api/v1/comments").withRequestBody(matchingJsonPath("$.task_id", equalTo(task)))
+                .willReturn(okJson("{\"id\":\"c-" + task + "\"}")));
+        assertThat(replay()).contains("\"replayed\":").doesNotContain("stoppedAt");
+        assertThat(commentsOn(task)).hasSize(2);
+        assertThat(replay()).contains("\"replayed\":0");
+        assertThat(commentsOn(task)).hasSize(2);
+    }
+
+    private static String replay() throws Exception {
+        String port = report.getEnvironment().getRequiredProperty("local.server.port");
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/deadletters/todoist"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     private static int partition(String key) {
         return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % 6;
     }
