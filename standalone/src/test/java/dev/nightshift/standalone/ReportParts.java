@@ -69,7 +69,7 @@ final class ReportParts {
             consumer.put("apicurio.registry.use-specific-avro-reader", true);
             consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            WriteLog log = new WriteLog(new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(producer)), consumer, Duration.ofSeconds(10));
+            WriteLog log = new WriteLog(new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(producer)), "report-parts", consumer, Duration.ofSeconds(10));
             log.start();
             log.awaitCaughtUp(Duration.ofSeconds(30));
             writeLog = log;

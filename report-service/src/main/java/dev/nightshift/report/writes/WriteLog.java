@@ -41,12 +41,11 @@ public final class WriteLog implements SmartLifecycle {
 
     /** One write of one run to one sink. */
     public record Key(String sink, String runId, String write) {
-        String recordKey() {
-            return sink + " " + runId + " " + write;
-        }
     }
 
     private final KafkaTemplate<Object, Object> template;
+    /** Report's group prefix: two report deployments sharing a cluster (writing to different places) keep apart. */
+    private final String deployment;
     private final Map<String, Object> consumerProperties;
     private final Duration writeTimeout;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -56,14 +55,15 @@ public final class WriteLog implements SmartLifecycle {
     private KafkaConsumer<String, Object> consumer;
     private Thread thread;
 
-    public WriteLog(KafkaTemplate<Object, Object> template, Map<String, Object> consumerProperties, Duration writeTimeout) {
+    public WriteLog(KafkaTemplate<Object, Object> template, String deployment, Map<String, Object> consumerProperties, Duration writeTimeout) {
         this.template = template;
+        this.deployment = deployment;
         this.consumerProperties = consumerProperties;
         this.writeTimeout = writeTimeout;
     }
 
     public Optional<Entry> find(Key key) {
-        return Optional.ofNullable(entries.get(key.recordKey()));
+        return Optional.ofNullable(entries.get(recordKey(key)));
     }
 
     /**
@@ -73,7 +73,7 @@ public final class WriteLog implements SmartLifecycle {
      * @param create makes it and returns the target's id
      */
     public String once(Key key, String taskKey, Supplier<Optional<String>> search, Supplier<String> create) {
-        Entry known = entries.get(key.recordKey());
+        Entry known = entries.get(recordKey(key));
         if (known != null && known.state() == WriteState.DONE) {
             return known.targetId();
         }
@@ -92,11 +92,15 @@ public final class WriteLog implements SmartLifecycle {
         return id;
     }
 
+    private String recordKey(Key key) {
+        return deployment + " " + key.sink() + " " + key.runId() + " " + key.write();
+    }
+
     private void note(Key key, String taskKey, WriteState state, String targetId) {
         WriteRecord record = WriteRecord.newBuilder().setSink(key.sink()).setRunId(key.runId()).setWrite(key.write())
                 .setState(state).setTargetId(targetId).setTaskKey(taskKey).build();
         try {
-            template.send(Topics.WRITES, key.recordKey(), record).get(writeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            template.send(Topics.WRITES, recordKey(key), record).get(writeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TargetFault.Unavailable("interrupted while noting a write on " + Topics.WRITES, e);
@@ -104,7 +108,7 @@ public final class WriteLog implements SmartLifecycle {
             // without the note the write could happen twice: do not write; the event is tried again
             throw new TargetFault.Unavailable("could not note " + key.write() + " of run " + key.runId() + " on " + Topics.WRITES + ": " + e, e);
         }
-        entries.put(key.recordKey(), new Entry(state, targetId));
+        entries.put(recordKey(key), new Entry(state, targetId));
     }
 
     /**

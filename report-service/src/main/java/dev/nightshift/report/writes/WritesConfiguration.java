@@ -3,6 +3,7 @@ package dev.nightshift.report.writes;
 import java.time.Duration;
 
 import dev.nightshift.events.Topics;
+import dev.nightshift.report.ReportProperties;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -24,7 +25,7 @@ class WritesConfiguration {
     }
 
     @Bean
-    WriteLog writeLog(KafkaTemplate<Object, Object> template, KafkaProperties kafka, WritesProperties properties) {
-        return new WriteLog(template, WriteLog.readerProperties(kafka.buildConsumerProperties()), Duration.ofSeconds(10));
+    WriteLog writeLog(KafkaTemplate<Object, Object> template, KafkaProperties kafka, ReportProperties report) {
+        return new WriteLog(template, report.groupPrefix(), WriteLog.readerProperties(kafka.buildConsumerProperties()), Duration.ofSeconds(10));
     }
 }
