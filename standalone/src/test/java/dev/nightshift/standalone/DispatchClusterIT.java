@@ -67,6 +67,8 @@ class DispatchClusterIT {
         todoist = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().http2PlainDisabled(true));
         todoist.start();
         todoist.stubFor(post("/api/v1/comments").willReturn(okJson("{\"id\":\"c\"}")));
+        todoist.stubFor(post(urlPathMatching("/api/v1/comments/[^/]+")).willReturn(okJson("{\"id\":\"c\"}")));
+        todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/comments")).willReturn(okJson("{\"results\":[],\"next_cursor\":null}")));
         todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\",\"labels\":[]}")));
         todoist.stubFor(post(urlPathMatching("/api/v1/tasks/[^/]+")).willReturn(okJson("{\"id\":\"t\"}")));
         Path catalogue = Files.writeString(dir.resolve("workers.yml"), """
@@ -386,7 +388,7 @@ class DispatchClusterIT {
 
     private static List<String> comments(String task) {
         return requestsFor(task).stream().filter(r -> r.getUrl().equals("/api/v1/comments"))
-                .map(r -> tools.jackson.databind.json.JsonMapper.builder().build().readTree(r.getBodyAsString()).path("content").asString())
+                .map(EndToEndTest::text)
                 .toList();
     }
 }

@@ -1,0 +1,42 @@
+package dev.nightshift.report.linear;
+
+import java.net.URI;
+import java.time.Duration;
+
+import dev.nightshift.report.sink.Limits;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * @param apiUrl           Linear's GraphQL endpoint
+ * @param apiKey           sent as the Authorization header as it is: a personal API key, or "Bearer TOKEN" for an
+ *                         OAuth app's token (env LINEAR_API_KEY); none: the sink is off
+ * @param summaryMaxChars  the agent's summary is cut to this
+ * @param progressInterval an issue's comment is edited with progress at most this often
+ * @param limits           Linear allows about 5,000 requests an hour per key (defaults in report.yml)
+ */
+@Validated
+@ConfigurationProperties("nightshift.report.linear")
+public record LinearProperties(
+        @NotNull @DefaultValue("https://api.linear.app/graphql") URI apiUrl,
+        @DefaultValue("") String apiKey,
+        @DefaultValue("4000") @Min(100) int summaryMaxChars,
+        @NotNull @DefaultValue("20s") Duration progressInterval,
+        @Valid @NotNull Limits limits) {
+
+    static final String KEY_SETTING = "nightshift.report.linear.api-key (LINEAR_API_KEY)";
+
+    public boolean configured() {
+        return apiKey != null && !apiKey.isBlank();
+    }
+
+    @Override
+    public String toString() {
+        return "LinearProperties[apiUrl=" + apiUrl + ", apiKey " + (configured() ? "hidden" : "unset")
+                + ", summaryMaxChars=" + summaryMaxChars + ", progressInterval=" + progressInterval + ", limits=" + limits + "]";
+    }
+}
