@@ -165,7 +165,7 @@ class GitHubSinkTest {
         }
         github.stubFor(get(urlEqualTo(ISSUE + "/comments?per_page=100&page=1")).willReturn(okJson(page1.append("]").toString())));
         github.stubFor(get(urlEqualTo(ISSUE + "/comments?per_page=100&page=2")).willReturn(okJson(
-                "[{\"id\":7777,\"body\":" + json("Working on it.\n\n" + OwnWrites.marker(other, "comment")) + "}]")));
+                "[{\"id\":7777,\"body\":" + ReportParts.json("Working on it.\n\n" + OwnWrites.marker(other, "comment")) + "}]")));
         github.resetRequests();
         RunEvent otherStarted = run(RunStarted.newBuilder().setAdapter("claude").build());
         otherStarted.setRunId(other);
@@ -181,11 +181,7 @@ class GitHubSinkTest {
     }
 
     private String body(String text) {
-        return "{\"body\":" + json(text + "\n\n" + OwnWrites.marker(runId, "comment")) + "}";
-    }
-
-    private static String json(String text) {
-        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+        return "{\"body\":" + ReportParts.json(text + "\n\n" + OwnWrites.marker(runId, "comment")) + "}";
     }
 
     private static RunFinished finished(Outcome outcome, String summary, boolean last) {

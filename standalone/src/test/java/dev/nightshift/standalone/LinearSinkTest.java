@@ -87,14 +87,14 @@ class LinearSinkTest {
 
         linear.verify(called("commentCreate").withHeader("Authorization", equalTo("lin_api_key"))
                 .withRequestBody(matchingJsonPath("$.variables", equalToJson("{\"input\":{\"issueId\":\"" + ISSUE + "\",\"body\":"
-                        + json("Working on it (attempt 1/1).\n\n" + OwnWrites.marker(runId, "comment")) + "}}"))));
+                        + ReportParts.json("Working on it (attempt 1/1).\n\n" + OwnWrites.marker(runId, "comment")) + "}}"))));
         linear.verify(called("issueUpdate").withRequestBody(matchingJsonPath("$.variables",
                 equalToJson("{\"id\":\"" + ISSUE + "\",\"input\":{\"stateId\":\"state-started\"}}"))));
 
         sink.write(run(null, RunFinished.newBuilder().setOutcome(Outcome.SUCCEEDED).setSummary("Fixed the flaky test.")
                 .setDurationMillis(5).setFinalAttempt(true).build()));
         linear.verify(called("commentUpdate").withRequestBody(matchingJsonPath("$.variables", equalToJson("{\"id\":\"lc-1\",\"input\":{\"body\":"
-                + json("Done. Ready for review.\n\nFixed the flaky test.\n\n" + OwnWrites.marker(runId, "comment")) + "}}"))));
+                + ReportParts.json("Done. Ready for review.\n\nFixed the flaky test.\n\n" + OwnWrites.marker(runId, "comment")) + "}}"))));
         linear.verify(called("issueUpdate").withRequestBody(matchingJsonPath("$.variables",
                 equalToJson("{\"id\":\"" + ISSUE + "\",\"input\":{\"stateId\":\"state-review\"}}"))));
         linear.verify(called("issueAddLabel").withRequestBody(matchingJsonPath("$.variables",
@@ -164,10 +164,6 @@ class LinearSinkTest {
 
     private static RequestPatternBuilder called(String name) {
         return postRequestedFor(urlEqualTo("/graphql")).withRequestBody(matchingJsonPath("$.query", containing(name)));
-    }
-
-    private static String json(String text) {
-        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
     }
 
     private RunEvent run(String session, Object body) {

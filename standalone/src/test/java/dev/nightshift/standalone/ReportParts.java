@@ -47,6 +47,11 @@ final class ReportParts {
         }
     }
 
+    /** A text as a JSON string literal, to write expected request bodies. */
+    static String json(String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+    }
+
     /** A write log on the shared broker, started and read up to the end. */
     static synchronized WriteLog writeLog() throws Exception {
         if (writeLog == null) {

@@ -177,13 +177,13 @@ class TodoistSinkTest {
         todoist.verify(1, postRequestedFor(urlEqualTo("/api/v1/comments")));
         todoist.verify(1, postRequestedFor(urlEqualTo("/api/v1/comments/c-started"))
                 .withHeader("Authorization", equalTo("Bearer report-token"))
-                .withRequestBody(equalToJson("{\"content\":" + json("Working on it (attempt 1/3).\n\n- Reading CLAUDE.md\n\n"
+                .withRequestBody(equalToJson("{\"content\":" + ReportParts.json("Working on it (attempt 1/3).\n\n- Reading CLAUDE.md\n\n"
                         + OwnWrites.marker(runPrefix + "-1", "started")) + "}")));
 
         Thread.sleep(5_100);
         sink.write(run(1, RunProgress.newBuilder().setSequence(4).setLine("Searching the repository").build()));
         todoist.verify(1, postRequestedFor(urlEqualTo("/api/v1/comments/c-started")).withRequestBody(equalToJson("{\"content\":"
-                + json("Working on it (attempt 1/3).\n\n- Reading CLAUDE.md\n- Writing draft.md\n- Running uv run check\n- Searching the repository\n\n"
+                + ReportParts.json("Working on it (attempt 1/3).\n\n- Reading CLAUDE.md\n- Writing draft.md\n- Running uv run check\n- Searching the repository\n\n"
                 + OwnWrites.marker(runPrefix + "-1", "started")) + "}")));
         todoist.verify(2, postRequestedFor(urlEqualTo("/api/v1/comments/c-started")));
     }
@@ -210,7 +210,7 @@ class TodoistSinkTest {
                 })).hasMessage("killed after the POST");
         todoist.stubFor(get(urlPathEqualTo("/api/v1/comments")).withQueryParam("task_id", equalTo("T1")).willReturn(okJson(
                 "{\"results\":[{\"id\":\"c-other\",\"content\":\"a person's note\"},{\"id\":\"c-made\",\"content\":"
-                + json("Working on it (attempt 1/3).\n\n" + marker) + "}],\"next_cursor\":null}")));
+                + ReportParts.json("Working on it (attempt 1/3).\n\n" + marker) + "}],\"next_cursor\":null}")));
 
         sink.write(started);
 
@@ -252,11 +252,7 @@ class TodoistSinkTest {
 
     /** A comment's body as the sink sends it: the text, then the marker of the run's write. */
     private String comment(String text, int attempt, String write) {
-        return "{\"task_id\":\"T1\",\"content\":" + json(text + "\n\n" + OwnWrites.marker(runPrefix + "-" + attempt, write)) + "}";
-    }
-
-    private static String json(String text) {
-        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+        return "{\"task_id\":\"T1\",\"content\":" + ReportParts.json(text + "\n\n" + OwnWrites.marker(runPrefix + "-" + attempt, write)) + "}";
     }
 
     private static RunFinished finished(Outcome outcome, String summary, String reason) {

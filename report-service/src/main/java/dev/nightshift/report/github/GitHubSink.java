@@ -13,7 +13,6 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
-import dev.nightshift.events.WriteState;
 import dev.nightshift.report.sink.RecentProgress;
 import dev.nightshift.report.sink.RunMessages;
 import dev.nightshift.report.sink.Sink;
@@ -131,9 +130,7 @@ public class GitHubSink implements Sink {
 
     /** The tracking comment's id, once it is known to be made. */
     private Optional<String> madeComment(RunEvent run) {
-        return writes.find(new WriteLog.Key(name(), run.getRunId(), COMMENT))
-                .filter(e -> e.state() == WriteState.DONE && e.targetId() != null && !e.targetId().isBlank())
-                .map(WriteLog.Entry::targetId);
+        return writes.made(new WriteLog.Key(name(), run.getRunId(), COMMENT));
     }
 
     private void label(GitHubIssue issue, String label) {

@@ -93,6 +93,11 @@ public class SinkListeners implements SmartLifecycle {
         scheduler.setThreadNamePrefix("report-sinks-");
         scheduler.setVirtualThreads(true);
         ListenerContainerPauseService pauses = new ListenerContainerPauseService(null, scheduler);
+        // parked records keep their form: Avro as it was read, undecodable ones as the bytes that arrived
+        Map<Class<?>, KafkaOperations<?, ?>> templates = new LinkedHashMap<>();
+        templates.put(byte[].class, new KafkaTemplate<>(producers,
+                Map.of(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
+        templates.put(Object.class, avro);
         for (Sink sink : sinks) {
             if (sink.offBecause().isPresent()) {
                 log.warn("the {} sink is off: {}", sink.name(), sink.offBecause().get());
@@ -119,7 +124,7 @@ public class SinkListeners implements SmartLifecycle {
                     writes.awaitCaughtUp(Duration.ofSeconds(60));
                 }
             });
-            container.setCommonErrorHandler(errorHandler(sink, pauses));
+            container.setCommonErrorHandler(errorHandler(sink, pauses, templates));
             container.setBeanName("report-" + sink.name());
             container.start();
             containers.add(container);
@@ -129,11 +134,7 @@ public class SinkListeners implements SmartLifecycle {
         running = true;
     }
 
-    private DefaultErrorHandler errorHandler(Sink sink, ListenerContainerPauseService pauses) {
-        Map<Class<?>, KafkaOperations<?, ?>> templates = new LinkedHashMap<>();
-        templates.put(byte[].class, new KafkaTemplate<>(producers,
-                Map.of(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
-        templates.put(Object.class, avro);
+    private DefaultErrorHandler errorHandler(Sink sink, ListenerContainerPauseService pauses, Map<Class<?>, KafkaOperations<?, ?>> templates) {
         DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(templates,
                 (record, e) -> new TopicPartition(deadLetters(sink.name()), -1));
         ExponentialBackOff unavailable = new ExponentialBackOff(2_000, 2.0);

@@ -16,7 +16,6 @@ import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.Source;
 import dev.nightshift.events.TodoistOutput;
-import dev.nightshift.events.WriteState;
 import dev.nightshift.report.sink.RecentProgress;
 import dev.nightshift.report.sink.RunMessages;
 import dev.nightshift.report.sink.Sink;
@@ -127,9 +126,8 @@ public class TodoistSink implements Sink {
 
     /** The "working on it" comment, with the latest progress lines: only once it exists. */
     private void editStarted(RunEvent run, List<String> lines) {
-        writes.find(new WriteLog.Key(name(), run.getRunId(), STARTED))
-                .filter(e -> e.state() == WriteState.DONE && e.targetId() != null && !e.targetId().isBlank())
-                .ifPresent(e -> todoist.editComment(e.targetId(), RunMessages.progress(run, lines)
+        writes.made(new WriteLog.Key(name(), run.getRunId(), STARTED))
+                .ifPresent(id -> todoist.editComment(id, RunMessages.progress(run, lines)
                         + "\n\n" + OwnWrites.marker(run.getRunId(), STARTED)));
     }
 

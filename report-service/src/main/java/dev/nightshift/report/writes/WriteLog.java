@@ -66,6 +66,12 @@ public final class WriteLog implements SmartLifecycle {
         return Optional.ofNullable(entries.get(recordKey(key)));
     }
 
+    /** The target's id of a write known to be made (DONE), for edits: empty while it is not. */
+    public Optional<String> made(Key key) {
+        return find(key).filter(e -> e.state() == WriteState.DONE && e.targetId() != null && !e.targetId().isBlank())
+                .map(Entry::targetId);
+    }
+
     /**
      * Makes a creating write at most once and returns the target's id for it.
      *
@@ -117,13 +123,11 @@ public final class WriteLog implements SmartLifecycle {
      */
     public void awaitCaughtUp(Duration atMost) {
         Map<TopicPartition, Long> end;
-        synchronized (this) {
-            // the follower thread owns the consumer; a short-lived one asks for the end offsets
-            try (KafkaConsumer<String, Object> probe = new KafkaConsumer<>(consumerProperties)) {
-                List<TopicPartition> partitions = probe.partitionsFor(Topics.WRITES, atMost).stream()
-                        .map(p -> new TopicPartition(Topics.WRITES, p.partition())).toList();
-                end = probe.endOffsets(partitions, atMost);
-            }
+        // the follower thread owns its consumer; a short-lived one asks for the end offsets
+        try (KafkaConsumer<String, Object> probe = new KafkaConsumer<>(consumerProperties)) {
+            List<TopicPartition> partitions = probe.partitionsFor(Topics.WRITES, atMost).stream()
+                    .map(p -> new TopicPartition(Topics.WRITES, p.partition())).toList();
+            end = probe.endOffsets(partitions, atMost);
         }
         long deadline = System.nanoTime() + atMost.toNanos();
         while (end.entrySet().stream().anyMatch(e -> positions.getOrDefault(e.getKey(), 0L) < e.getValue())) {
