@@ -21,6 +21,8 @@ import java.util.UUID;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
+import dev.nightshift.events.AgentSpec;
+import dev.nightshift.events.Budget;
 import dev.nightshift.events.LinearIssue;
 import dev.nightshift.events.LinearOutput;
 import dev.nightshift.events.Outcome;
@@ -31,7 +33,10 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.Source;
+import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRef;
+import dev.nightshift.events.TaskRequested;
+import dev.nightshift.events.WorkerSpec;
 import dev.nightshift.report.linear.LinearProperties;
 import dev.nightshift.report.linear.LinearSink;
 import dev.nightshift.report.sink.Limits;
@@ -152,6 +157,27 @@ class LinearSinkTest {
         assertThatThrownBy(() -> sink.write(run(null, RunStarted.newBuilder().setAdapter("claude").build())))
                 .isInstanceOf(TargetFault.CredentialRejected.class);
         assertThat(sink.gate().closedBecause()).isPresent();
+    }
+
+    @Test
+    void aSessionRequestIsAcknowledgedOncePerTaskVersionWithAThought() {
+        TaskEvent request = TaskEvent.newBuilder().setTaskKey("linear:ENG-42").setEventId("e-1").setOccurredAt(Instant.now())
+                .setTask(run("session-9", RunStarted.newBuilder().setAdapter("claude").build()).getTask())
+                .setBody(TaskRequested.newBuilder().setTaskVersion("session:" + runId).setPrompt("p")
+                        .setWorker(WorkerSpec.newBuilder().setName("linear-fixer")
+                                .setAgent(AgentSpec.newBuilder().setAdapter("claude").build())
+                                .setBudget(Budget.newBuilder().setWallTimeMillis(1000).build())
+                                .setOutputs(OutputSinks.of(List.of(LinearOutput.newBuilder().build()))).build())
+                        .build())
+                .build();
+        assertThat(sink.wants(request)).isTrue();
+
+        sink.acknowledge(request);
+        sink.acknowledge(request);
+
+        linear.verify(1, called("agentActivityCreate").withRequestBody(matchingJsonPath("$.variables", equalToJson(
+                "{\"input\":{\"agentSessionId\":\"session-9\",\"content\":{\"type\":\"thought\",\"body\":\"On it: linear-fixer has the task and starts shortly.\"}}}"))));
+        linear.verify(1, called("agentActivityCreate"));
     }
 
     private static MappingBuilder operation(String name) {

@@ -1,5 +1,9 @@
 package dev.nightshift.standalone;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static dev.nightshift.standalone.RunningNightshift.LINEAR_OWN_USER;
 import static dev.nightshift.standalone.RunningNightshift.LINEAR_SECRET;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,11 +28,14 @@ import dev.nightshift.events.Topics;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** {@code POST /webhooks/linear} with deliveries in Linear's format, on the real broker, through to the run. */
 @Timeout(120)
 class LinearWebhookTest {
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String PERSON = "a4b5c6d7-e8f9-4a0b-8c1d-2e3f4a5b6c7d";
     private static RunningNightshift nightshift;
 
@@ -118,6 +125,28 @@ class LinearWebhookTest {
     }
 
     @Test
+    void anAgentSessionHearsBackWithinTenSecondsOfTheWebhookAndGetsTheResult() throws Exception {
+        String id = newIdentifier();
+        String session = UUID.randomUUID().toString();
+        long sent = System.nanoTime();
+        assertThat(send(LinearWebhooks.session("created", session, id, "Export does nothing", null, now())).body()).contains("\"result\":\"published\"");
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> !activities(session).isEmpty());
+        Duration firstActivity = Duration.ofNanos(System.nanoTime() - sent);
+        System.out.printf("Linear agent session: first activity %d ms after the webhook%n", firstActivity.toMillis());
+        assertThat(firstActivity).isLessThan(Duration.ofSeconds(10));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> activities(session).stream().anyMatch(a -> a.path("type").asString().equals("response")));
+        List<JsonNode> activities = activities(session);
+        assertThat(activities).filteredOn(a -> a.path("type").asString().equals("thought")).extracting(a -> a.path("body").asString())
+                .containsExactlyInAnyOrder("On it: linear-fixer has the task and starts shortly.", "Working on it (attempt 1/1).");
+        assertThat(activities).filteredOn(a -> a.path("type").asString().equals("action"))
+                .extracting(a -> a.path("action").asString() + " " + a.path("parameter").asString()).containsExactly("Writing draft.md");
+        assertThat(activities.getLast().path("type").asString()).isEqualTo("response");
+        assertThat(activities.getLast().path("body").asString()).startsWith("Done. Ready for review.\n\nDrafted the post in draft.md");
+    }
+
+    @Test
     void staleOrBadlySignedDeliveriesAre401AndPublishNothing() throws Exception {
         String id = newIdentifier();
         String data = LinearWebhooks.issueData(id, "Replayed", List.of("agent"), "Todo", "unstarted");
@@ -186,6 +215,14 @@ class LinearWebhookTest {
 
     private static List<TaskEvent> published(String id) {
         return TopicReader.valuesFor(Topics.TASKS, "linear:" + id).stream().map(TaskEvent.class::cast).toList();
+    }
+
+    /** The activities report sent to this session, in the order the stand-in Linear received them. */
+    private static List<JsonNode> activities(String session) {
+        return nightshift.todoist.findAll(postRequestedFor(urlEqualTo(RunningNightshift.LINEAR_PATH))
+                        .withRequestBody(matchingJsonPath("$.variables.input.agentSessionId", equalTo(session)))).stream()
+                .map(r -> JSON.readTree(r.getBodyAsString()).path("variables").path("input").path("content"))
+                .toList();
     }
 
     private static List<RunEvent> runs(String id) {

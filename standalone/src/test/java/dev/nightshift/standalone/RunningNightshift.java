@@ -47,6 +47,8 @@ public final class RunningNightshift {
     /** A project the token's user cannot see: Todoist answers 404 to its look-up. */
     public static final String INVISIBLE_PROJECT_ID = "6Jf8VQXxINVISIBLE";
     public static final String SLOW_PROJECT_ID = "6Jf8VQXxSLOWPROJECT";
+    /** Linear's GraphQL endpoint on the stand-in server. */
+    public static final String LINEAR_PATH = "/linear/graphql";
 
     private static RunningNightshift instance;
 
@@ -230,6 +232,11 @@ public final class RunningNightshift {
         settings.put("nightshift.ingest.api.token", API_TOKEN);
         settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-token", "report-token");
+        // Linear on the same stand-in server, its limit loosened so a test's writes do not queue behind the last's
+        settings.put("nightshift.report.linear.api-url", todoist.baseUrl() + LINEAR_PATH);
+        settings.put("nightshift.report.linear.api-key", "linear-key");
+        settings.put("nightshift.report.linear.limits.requests", 50);
+        settings.put("nightshift.report.linear.limits.period", "1s");
         settings.put("nightshift.dispatch.agents.claude.binary", claude);
         settings.put("nightshift.dispatch.workspaces-root", workspaces);
         settings.put("nightshift.dispatch.workdirs-root", Path.of("target/test-classes/workdirs").toAbsolutePath());
@@ -260,6 +267,13 @@ public final class RunningNightshift {
                 .withHeader("Content-Type", "application/json").withBody("{\"error\":\"Project not found\"}")));
         todoist.stubFor(WireMock.get("/api/v1/projects/" + SLOW_PROJECT_ID).willReturn(okJson("{\"name\":\"Late\"}").withFixedDelay(15_000)));
         todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/projects/[^/]+")).atPriority(10).willReturn(okJson("{\"id\":\"p\",\"name\":\"Groceries\"}")));
+        // Linear: one answer carrying every field report reads, whatever the operation
+        todoist.stubFor(post(LINEAR_PATH).willReturn(okJson("""
+                {"data":{"agentActivityCreate":{"success":true},"commentCreate":{"success":true,"comment":{"id":"linear-comment-1"}},
+                "commentUpdate":{"success":true},"issueUpdate":{"success":true},"issueAddLabel":{"success":true},
+                "issue":{"team":{"id":"team-eng"},"comments":{"nodes":[],"pageInfo":{"hasNextPage":false,"endCursor":null}}},
+                "workflowStates":{"nodes":[{"id":"state-1","name":"In Progress"}]},"issueLabels":{"nodes":[{"id":"label-1","name":"agent-done"}]},
+                "viewer":{"id":"nightshift"}}}""")));
     }
 
     public String webhookUrl() {

@@ -15,6 +15,8 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
+import dev.nightshift.events.TaskEvent;
+import dev.nightshift.events.TaskRequested;
 import dev.nightshift.report.sink.RecentProgress;
 import dev.nightshift.report.sink.RunMessages;
 import dev.nightshift.report.sink.Sink;
@@ -26,7 +28,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.client.RestClient;
 
 /**
- * Linear. For a task from an agent session: a {@code thought} when the run starts, an {@code action} per
+ * Linear. For a task from an agent session: a {@code thought} as soon as the request is read (before any run
+ * starts: Linear expects one within 10 s), another when the run starts, an {@code action} per
  * progress line, and a {@code response} with the result or an {@code error} with the reason. For an issue
  * task: a comment made when the run starts (once: the write log) and edited with progress and the result.
  * Both: the issue moved to the worker's started state at the start and its review state on success, and the
@@ -74,6 +77,31 @@ public class LinearSink implements Sink {
     @Override
     public boolean wants(RunEvent event) {
         return event.getTask().getReference() instanceof LinearIssue && OutputSinks.find(event.getOutputs(), LinearOutput.class).isPresent();
+    }
+
+    @Override
+    public boolean acknowledgesTasks() {
+        return true;
+    }
+
+    /** A request from an agent session: Linear shows the agent unresponsive without an activity within 10 s. */
+    @Override
+    public boolean wants(TaskEvent event) {
+        return event.getBody() instanceof TaskRequested requested
+                && event.getTask().getReference() instanceof LinearIssue issue && issue.getAgentSessionId() != null
+                && OutputSinks.find(requested.getWorker().getOutputs(), LinearOutput.class).isPresent();
+    }
+
+    @Override
+    public void acknowledge(TaskEvent event) {
+        TaskRequested requested = (TaskRequested) event.getBody();
+        String session = ((LinearIssue) event.getTask().getReference()).getAgentSessionId();
+        // one per task version: a follow-up prompt is a new version and is answered too
+        writes.once(new WriteLog.Key(name(), event.getTaskKey() + " " + requested.getTaskVersion(), "acknowledged"), event.getTaskKey(),
+                Optional::empty, () -> {
+                    linear.activity(session, Map.of("type", "thought", "body", RunMessages.acknowledged(requested.getWorker().getName())));
+                    return session;
+                });
     }
 
     @Override

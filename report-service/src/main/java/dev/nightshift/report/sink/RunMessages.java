@@ -14,6 +14,11 @@ public final class RunMessages {
     private RunMessages() {
     }
 
+    /** The answer to a request before its run starts. */
+    public static String acknowledged(String worker) {
+        return "On it: " + worker + " has the task and starts shortly.";
+    }
+
     public static String started(RunEvent run) {
         return "Working on it (attempt " + attempt(run) + ").";
     }

@@ -3,6 +3,7 @@ package dev.nightshift.report.sink;
 import java.util.Optional;
 
 import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.TaskEvent;
 
 /**
  * One place runs are written back to. Each sink reads the run events on its own (its own consumer group,
@@ -21,6 +22,24 @@ public interface Sink {
 
     /** Writes the event back, each write at most once; a failure is a {@link TargetFault}. */
     void write(RunEvent event);
+
+    /**
+     * Whether this sink answers a task's request before any run of it starts (a Linear agent session expects
+     * a first activity within 10 s of its start); such a sink also reads nightshift.tasks.
+     */
+    default boolean acknowledgesTasks() {
+        return false;
+    }
+
+    /** Whether this task event asks for an acknowledgement from this sink. */
+    default boolean wants(TaskEvent event) {
+        return false;
+    }
+
+    /** Acknowledges the task's request, at most once per task version; a failure is a {@link TargetFault}. */
+    default void acknowledge(TaskEvent event) {
+        throw new UnsupportedOperationException(name() + " does not acknowledge tasks");
+    }
 
     /** A cheap authenticated call, to learn whether a rejected credential works again. */
     void checkCredential();

@@ -6,13 +6,16 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.Topics;
 import dev.nightshift.report.ReportProperties;
 import dev.nightshift.report.writes.WriteLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -27,6 +30,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
+import org.springframework.kafka.listener.ConsumerRecordRecoverer;
 import org.springframework.kafka.listener.ContainerPausingBackOffHandler;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
@@ -104,47 +108,85 @@ public class SinkListeners implements SmartLifecycle {
                 continue;
             }
             admin.createOrModifyTopics(TopicBuilder.name(deadLetters(sink.name())).partitions(1).build());
-            ConcurrentMessageListenerContainer<Object, Object> container = factory.createContainer(Topics.RUNS);
-            container.getContainerProperties().setGroupId(sink.group(properties.groupPrefix()));
-            container.getContainerProperties().setMessageListener((MessageListener<Object, Object>) record -> {
+            DeadLetterPublishingRecoverer parking = new DeadLetterPublishingRecoverer(templates,
+                    (record, e) -> new TopicPartition(deadLetters(sink.name()), -1));
+            listen(sink, Topics.RUNS, sink.group(properties.groupPrefix()), record -> {
                 if (record.value() instanceof RunEvent event && sink.wants(event)) {
                     sink.write(event);
-                    Counter.builder("nightshift.report.writes")
-                            .description("Run events written back, by sink and event kind")
-                            .tag("sink", sink.name())
-                            .tag("kind", event.getBody().getClass().getSimpleName())
-                            .register(meters)
-                            .increment();
+                    count(sink, event.getBody());
                 }
-            });
-            container.getContainerProperties().setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    // what the partitions' previous owner noted is known before any of their events is handled
-                    writes.awaitCaughtUp(Duration.ofSeconds(60));
-                }
-            });
-            container.setCommonErrorHandler(errorHandler(sink, pauses, templates));
-            container.setBeanName("report-" + sink.name());
-            container.start();
-            containers.add(container);
+            }, errorHandler(sink, pauses, (record, e) -> {
+                log.error("the {} sink parks the event at {}-{}@{} on {}: {}", sink.name(), record.topic(), record.partition(),
+                        record.offset(), deadLetters(sink.name()), reason(e));
+                parking.accept(record, e);
+            }), Map.of());
             log.info("the {} sink writes run events (group {}, dead letters on {})", sink.name(), sink.group(properties.groupPrefix()), deadLetters(sink.name()));
+            if (sink.acknowledgesTasks()) {
+                acknowledgeTasks(sink, pauses);
+            }
         }
         scheduler.scheduleWithFixedDelay(this::checkPausedCredentials, properties.credentialCheckInterval());
         running = true;
     }
 
-    private DefaultErrorHandler errorHandler(Sink sink, ListenerContainerPauseService pauses, Map<Class<?>, KafkaOperations<?, ?>> templates) {
-        DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(templates,
-                (record, e) -> new TopicPartition(deadLetters(sink.name()), -1));
+    /**
+     * Task requests are acknowledged from the newest on (a new deployment does not answer old sessions), and
+     * only while fresh; one that cannot be made is dropped with its reason, since the run's own writes follow.
+     */
+    private void acknowledgeTasks(Sink sink, ListenerContainerPauseService pauses) {
+        String group = sink.group(properties.groupPrefix()) + "-tasks";
+        listen(sink, Topics.TASKS, group, record -> {
+            if (record.value() instanceof TaskEvent event && sink.wants(event)) {
+                Duration age = Duration.ofMillis(System.currentTimeMillis() - event.getOccurredAt().toEpochMilli());
+                if (age.compareTo(properties.acknowledgeWithin()) > 0) {
+                    log.info("the {} sink does not acknowledge {}: its request is {} s old", sink.name(), event.getTaskKey(), age.toSeconds());
+                    return;
+                }
+                sink.acknowledge(event);
+                count(sink, event.getBody());
+            }
+        }, errorHandler(sink, pauses, (record, e) -> log.warn("the {} sink drops the acknowledgement of {}-{}@{}: {}", sink.name(),
+                record.topic(), record.partition(), record.offset(), reason(e))), Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest"));
+        log.info("the {} sink acknowledges task requests (group {})", sink.name(), group);
+    }
+
+    private void listen(Sink sink, String topic, String group, MessageListener<Object, Object> listener, DefaultErrorHandler errors,
+            Map<String, String> consumer) {
+        ConcurrentMessageListenerContainer<Object, Object> container = factory.createContainer(topic);
+        container.getContainerProperties().setGroupId(group);
+        container.getContainerProperties().setMessageListener(listener);
+        if (!consumer.isEmpty()) {
+            Properties overrides = new Properties();
+            overrides.putAll(consumer);
+            container.getContainerProperties().setKafkaConsumerProperties(overrides);
+        }
+        container.getContainerProperties().setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                // what the partitions' previous owner noted is known before any of their events is handled
+                writes.awaitCaughtUp(Duration.ofSeconds(60));
+            }
+        });
+        container.setCommonErrorHandler(errors);
+        container.setBeanName("report-" + sink.name() + "-" + topic);
+        container.start();
+        containers.add(container);
+    }
+
+    private void count(Sink sink, Object body) {
+        Counter.builder("nightshift.report.writes")
+                .description("Events written back, by sink and event kind")
+                .tag("sink", sink.name())
+                .tag("kind", body.getClass().getSimpleName())
+                .register(meters)
+                .increment();
+    }
+
+    private DefaultErrorHandler errorHandler(Sink sink, ListenerContainerPauseService pauses, ConsumerRecordRecoverer recoverer) {
         ExponentialBackOff unavailable = new ExponentialBackOff(2_000, 2.0);
         unavailable.setMaxInterval(60_000);
         unavailable.setMaxElapsedTime(properties.giveUpAfter().toMillis());
-        DefaultErrorHandler handler = new DefaultErrorHandler((record, e) -> {
-            log.error("the {} sink parks the event at {}-{}@{} on {}: {}", sink.name(), record.topic(), record.partition(),
-                    record.offset(), deadLetters(sink.name()), reason(e));
-            recoverer.accept(record, e);
-        }, unavailable, new ContainerPausingBackOffHandler(pauses));
+        DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, unavailable, new ContainerPausingBackOffHandler(pauses));
         handler.setBackOffFunction((record, e) -> TargetFault.in(e).map(fault -> waitingBackOff(fault)).orElse(null));
         handler.setResetStateOnExceptionChange(true);
         handler.addNotRetryableExceptions(TargetFault.Refused.class);

@@ -39,7 +39,7 @@ public final class WriteLog implements SmartLifecycle {
     public record Entry(WriteState state, String targetId) {
     }
 
-    /** One write of one run to one sink. */
+    /** One write of one run to one sink ({@code runId}: the task key and version for a write made before any run). */
     public record Key(String sink, String runId, String write) {
     }
 
