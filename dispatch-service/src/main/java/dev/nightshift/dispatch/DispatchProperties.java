@@ -37,6 +37,7 @@ import org.springframework.validation.annotation.Validated;
  * @param sandbox        how agents are isolated
  * @param prices         USD per million tokens by model-name prefix, over the built-in list prices
  * @param spend          the daily spend ceiling all dispatchers share
+ * @param files          the files an agent wrote, sent back with its finished run
  */
 @Validated
 @ConfigurationProperties("nightshift.dispatch")
@@ -55,7 +56,20 @@ public record DispatchProperties(
         @Valid @DefaultValue Ceiling ceiling,
         @Valid @DefaultValue Sandbox sandbox,
         @DefaultValue({}) Map<String, PriceTable.Price> prices,
-        @Valid @DefaultValue Spend spend) {
+        @Valid @DefaultValue Spend spend,
+        @Valid @DefaultValue Files files) {
+
+    /**
+     * What travels back with a finished run of the files its agent wrote (drafts for report's sinks).
+     *
+     * @param enabled  list them at all
+     * @param maxBytes a text file up to this size comes with its content; bigger ones, and binary ones, by name
+     * @param maxTotal the contents of one run together stay under this (the run event must fit a Kafka record)
+     * @param maxNames at most this many names are listed; the rest are counted
+     */
+    public record Files(@DefaultValue("true") boolean enabled, @DefaultValue("64KB") DataSize maxBytes,
+            @DefaultValue("256KB") DataSize maxTotal, @DefaultValue("200") @Min(0) int maxNames) {
+    }
 
     /**
      * @param dailyCeilingUsd what all dispatchers together may spend (and reserve) in one day

@@ -83,6 +83,10 @@ class EndToEndTest {
         assertThat(finished.getOutputTokens()).isEqualTo(60L);
         assertThat(finished.getTurns()).isEqualTo(3);
         assertThat(finished.getExitCode()).isZero();
+        // what the agent wrote comes back (read inside its sandbox: the workspace is a tmpfs there); the
+        // template's CLAUDE.md, copied in before it started, is not the agent's
+        assertThat(finished.getFiles()).extracting(f -> f.getName() + " " + f.getSizeBytes() + " " + f.getContent())
+                .containsExactly("draft.md 30 Draft for a person to review.\n");
         assertThat(runs.getFirst().getWorker()).isEqualTo("writer");
         assertThat(metrics(nightshift.services.dispatchPort()))
                 .anyMatch(l -> l.startsWith("nightshift_dispatch_runs_seconds_count{adapter=\"claude\",outcome=\"succeeded\",worker=\"writer\"}"));

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.agent.AgentAdapter;
@@ -128,9 +129,14 @@ public class AttemptRunner {
         Set<String> posted = ConcurrentHashMap.newKeySet();
         AtomicInteger sequence = new AtomicInteger();
         AgentProcess.Exit exit;
+        RunFiles files = properties.files().enabled() ? new RunFiles(properties.files()) : null;
         try {
             Launch launch = sandboxRun.launch(command, environment(sandboxRun.home())).gated().withInput(adapter.input(agentRequest));
-            exit = process.run(launch, wallTime, properties.killGrace(), line -> parser.parse(line).forEach(signal -> {
+            if (files != null) {
+                launch = launch.withPostlude(files.postlude());
+            }
+            exit = process.run(launch, wallTime, properties.killGrace(), line -> (files != null && files.accept(line) ? Stream.<AgentSignal>empty()
+                    : parser.parse(line).stream()).forEach(signal -> {
                         switch (signal) {
                             case AgentSignal.Progress p when posted.add(p.line()) -> progress.accept(events.of(
                                     RunProgress.newBuilder().setSequence(sequence.incrementAndGet()).setLine(p.line()).build()));
@@ -157,7 +163,12 @@ public class AttemptRunner {
             log.error("run {}: the agent could not be run: {}", events.runId(), e.getMessage());
             return Optional.empty();
         }
-        return Optional.of(RunOutcome.of(exit, result.get(), wallTime, spend.spentUsd(), overBudget.get()));
+        RunFinished finished = RunOutcome.of(exit, result.get(), wallTime, spend.spentUsd(), overBudget.get());
+        if (files != null) {
+            finished.setFiles(files.files());
+            finished.setMoreFiles(files.more());
+        }
+        return Optional.of(finished);
     }
 
     /** The adapter's binary, when the adapter exists, is configured and its binary is installed. */

@@ -15,9 +15,19 @@ import java.util.Map;
  * @param environment the environment of the first process
  * @param directory   the first process's working directory
  * @param input       what the agent reads on stdin (a prompt); null for nothing
+ * @param postlude    shell commands run where the agent ran, after it ended by itself (not when it is stopped),
+ *                    in its working directory, where {@value #STARTED} marks when it started; may be empty
  */
 public record Launch(List<String> launcher, String prelude, boolean waitsForGo, List<String> agent, Map<String, String> environment,
-        Path directory, String input) {
+        Path directory, String input, String postlude) {
+
+    /** A file in the working directory, made just before the agent starts: what is newer, the agent wrote. */
+    public static final String STARTED = ".nightshift-started";
+
+    public Launch(List<String> launcher, String prelude, boolean waitsForGo, List<String> agent, Map<String, String> environment,
+            Path directory, String input) {
+        this(launcher, prelude, waitsForGo, agent, environment, directory, input, "");
+    }
 
     /** The agent itself, started directly. */
     public Launch(List<String> agent, Map<String, String> environment, Path directory) {
@@ -26,7 +36,12 @@ public record Launch(List<String> launcher, String prelude, boolean waitsForGo, 
 
     /** The same launch with this on the agent's stdin. */
     public Launch withInput(String text) {
-        return new Launch(launcher, prelude, waitsForGo, agent, environment, directory, text);
+        return new Launch(launcher, prelude, waitsForGo, agent, environment, directory, text, postlude);
+    }
+
+    /** The same launch with these commands after the agent (what the agent wrote is read there, inside its sandbox). */
+    public Launch withPostlude(String commands) {
+        return new Launch(launcher, prelude, waitsForGo, agent, environment, directory, input, commands);
     }
 
     /** The process started is a launcher around the agent, not the agent itself. */
@@ -39,14 +54,19 @@ public record Launch(List<String> launcher, String prelude, boolean waitsForGo, 
      * launcher (the sandbox) is set up while the run's lease is still being written.
      */
     public Launch gated() {
-        return new Launch(launcher, prelude, true, agent, environment, directory, input);
+        return new Launch(launcher, prelude, true, agent, environment, directory, input, postlude);
     }
 
-    /** The whole command line: launcher, one shell for the prelude and the gate when there are any, the agent. */
+    /** The whole command line: launcher, one shell for the prelude, the gate and the postlude when there are any, the agent. */
     public List<String> argv() {
         List<String> argv = new ArrayList<>(launcher);
-        if (waitsForGo || !prelude.isEmpty()) {
-            argv.addAll(List.of("/bin/sh", "-c", prelude + (waitsForGo ? "read -r go && " : "") + "exec \"$@\"", "nightshift-agent"));
+        String before = prelude + (waitsForGo ? "read -r go && " : "");
+        if (!postlude.isEmpty()) {
+            // the shell stays to run the postlude, and ends with the agent's status
+            argv.addAll(List.of("/bin/sh", "-c", before + ": > " + STARTED + " || exit 1; \"$@\"; status=$?; " + postlude + "; exit $status",
+                    "nightshift-agent"));
+        } else if (!before.isEmpty()) {
+            argv.addAll(List.of("/bin/sh", "-c", before + "exec \"$@\"", "nightshift-agent"));
         }
         argv.addAll(agent);
         return argv;
