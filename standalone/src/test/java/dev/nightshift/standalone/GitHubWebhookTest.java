@@ -62,7 +62,7 @@ class GitHubWebhookTest {
                 + Prompts.data("title", "Login fails on Safari") + "\n" + Prompts.data("description", "Steps to reproduce: run it.") + "\n"
                 + Prompts.note("GitHub"));
         assertThat(requested.getWorker().getOutputs().getSinks()).containsExactly(GitHubOutput.newBuilder()
-                .setWorkingLabel("agent-working").setDoneLabel("agent-done").build());
+                .setWorkingLabel("agent-working").setDoneLabel("agent-done").setFailedLabel("agent-failed").build());
         assertThat(requested.getWorker().getOutputs().getTodoist()).isNull();
 
         List<RunEvent> runs = awaitFinished(n);

@@ -5,10 +5,14 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
 
+import dev.nightshift.events.RunFields;
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.scheduling.support.CronExpression;
 import org.springframework.util.unit.DataSize;
@@ -86,10 +90,13 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
                 String at = "outputs[" + i + "]";
                 List<Output> named = o == null ? List.of() : o.named();
                 if (named.size() != 1) {
-                    throw new IllegalArgumentException(at + " must name exactly one sink: todoist, github or linear");
+                    throw new IllegalArgumentException(at + " must name exactly one sink: todoist, github, linear or airtable");
                 }
                 Output out = named.getFirst();
-                if (!out.sink().equals(trig.source())) {
+                check(at, out, trig);
+                boolean elsewhere = out instanceof Output.Airtable
+                        || (out instanceof Output.GitHub g && g.fileFindings() && g.findingsRepository() != null);
+                if (!elsewhere && !out.sink().equals(trig.source())) {
                     throw new IllegalArgumentException(at + "." + out.sink() + ": reports on the task itself, so the trigger must be "
                             + out.sink() + " too (it is " + trig.source() + ")");
                 }
@@ -99,6 +106,38 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
                 result.add(out);
             }
             return List.copyOf(result);
+        }
+    }
+
+    /** What a sink's entry needs that its shape alone does not say. */
+    private static void check(String at, Output out, Trigger trig) {
+        switch (out) {
+            case Output.Airtable a -> {
+                if (blank(a.base()) || !a.base().matches("app[A-Za-z0-9]+")) {
+                    throw new IllegalArgumentException(at + ".airtable.base must be the base's id, app... (got '" + a.base() + "')");
+                }
+                if (blank(a.table())) {
+                    throw new IllegalArgumentException(at + ".airtable.table is required (the table's name or id)");
+                }
+                if (a.fields().isEmpty()) {
+                    throw new IllegalArgumentException(at + ".airtable.fields is required: field name to template, e.g. {Title: '{{title}}'}");
+                }
+                if (a.fields().containsKey(a.externalIdField())) {
+                    throw new IllegalArgumentException(at + ".airtable.fields." + a.externalIdField() + " is the external-id field: it holds the run id");
+                }
+                a.fields().forEach((field, template) -> {
+                    List<String> unknown = RunFields.unknown(template == null ? "" : template);
+                    if (!unknown.isEmpty()) {
+                        throw new IllegalArgumentException(at + ".airtable.fields." + field + ": unknown " + String.join(", ", unknown)
+                                + " (known: " + String.join(", ", RunFields.NAMES) + ")");
+                    }
+                });
+            }
+            case Output.GitHub g when g.fileFindings() && g.findingsRepository() == null && !(trig instanceof Trigger.GitHubRepository) -> throw
+                    new IllegalArgumentException(at + ".github.findings-repository is required to file findings for a " + trig.source() + " task");
+            case Output.GitHub g when g.findingsRepository() != null && !g.findingsRepository().matches("[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+") -> throw
+                    new IllegalArgumentException(at + ".github.findings-repository must be owner/name (got '" + g.findingsRepository() + "')");
+            default -> { }
         }
     }
 
@@ -250,7 +289,7 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
     }
 
     /** One list entry: one sink by name. */
-    record OutputYaml(TodoistSinkYaml todoist, GitHubSinkYaml github, LinearSinkYaml linear) {
+    record OutputYaml(TodoistSinkYaml todoist, GitHubSinkYaml github, LinearSinkYaml linear, AirtableSinkYaml airtable) {
         /** The sinks this entry names: one, when it is well formed. */
         List<Output> named() {
             List<Output> named = new ArrayList<>();
@@ -258,14 +297,29 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
                 named.add(new Output.Todoist(comments(todoist.comment()), todoist.doneLabel(), todoist.failedLabel()));
             }
             if (github != null) {
-                named.add(new Output.GitHub(comments(github.comment()), nullIfBlank(github.workingLabel()), github.doneLabel(), github.failedLabel()));
+                named.add(new Output.GitHub(comments(github.comment()), label(github.workingLabel(), Output.GitHub.WORKING),
+                        label(github.doneLabel(), Output.GitHub.DONE), label(github.failedLabel(), Output.GitHub.FAILED),
+                        Boolean.TRUE.equals(github.fileFindings()), nullIfBlank(github.findingsRepository())));
             }
             if (linear != null) {
                 named.add(new Output.Linear(comments(linear.comment()), nullIfBlank(linear.startedState()), nullIfBlank(linear.reviewState()),
                         linear.doneLabel(), linear.failedLabel()));
             }
+            if (airtable != null) {
+                named.add(new Output.Airtable(airtable.base(), airtable.table(),
+                        blank(airtable.externalIdField()) ? "Nightshift run" : airtable.externalIdField(),
+                        airtable.fields() == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(airtable.fields()))));
+            }
             return named;
         }
+    }
+
+    /** Unset takes the default name; "" names none. */
+    private static String label(String configured, String byDefault) {
+        return configured == null ? byDefault : nullIfBlank(configured);
+    }
+
+    record AirtableSinkYaml(String base, String table, String externalIdField, Map<String, String> fields) {
     }
 
     record LinearSinkYaml(Boolean comment, String startedState, String reviewState, String doneLabel, String failedLabel) {
@@ -274,7 +328,8 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
     record TodoistSinkYaml(Boolean comment, String doneLabel, String failedLabel) {
     }
 
-    record GitHubSinkYaml(Boolean comment, String workingLabel, String doneLabel, String failedLabel) {
+    record GitHubSinkYaml(Boolean comment, String workingLabel, String doneLabel, String failedLabel, Boolean fileFindings,
+            String findingsRepository) {
     }
 
     /** Comments are on unless turned off. */

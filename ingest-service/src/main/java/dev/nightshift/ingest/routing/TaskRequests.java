@@ -6,6 +6,7 @@ import java.util.UUID;
 
 import dev.nightshift.events.AgentSpec;
 import dev.nightshift.events.Budget;
+import dev.nightshift.events.AirtableOutput;
 import dev.nightshift.events.GitHubOutput;
 import dev.nightshift.events.LinearOutput;
 import dev.nightshift.events.OutputSinks;
@@ -71,7 +72,10 @@ public final class TaskRequests {
             case Output.Todoist t -> TodoistOutput.newBuilder().setComment(t.comment()).setDoneLabel(t.doneLabel())
                     .setFailedLabel(t.failedLabel()).build();
             case Output.GitHub g -> GitHubOutput.newBuilder().setComment(g.comment()).setWorkingLabel(g.workingLabel())
-                    .setDoneLabel(g.doneLabel()).setFailedLabel(g.failedLabel()).build();
+                    .setDoneLabel(g.doneLabel()).setFailedLabel(g.failedLabel()).setFileFindings(g.fileFindings())
+                    .setFindingsRepository(g.findingsRepository()).build();
+            case Output.Airtable a -> AirtableOutput.newBuilder().setBase(a.base()).setTable(a.table()).setExternalIdField(a.externalIdField())
+                    .setFields(a.fields()).build();
             case Output.Linear l -> LinearOutput.newBuilder().setComment(l.comment()).setStartedState(l.startedState())
                     .setReviewState(l.reviewState()).setDoneLabel(l.doneLabel()).setFailedLabel(l.failedLabel()).build();
         };

@@ -151,9 +151,81 @@ class WorkerCatalogueTest {
         Worker w = WorkerCatalogue.parse(REVIEWER).workers().getFirst();
 
         assertThat(w.trigger()).isEqualTo(new Trigger.GitHubRepository("acme/api", "agent", null, "@nightshift", true, null));
-        assertThat(w.outputs()).containsExactly(new Output.GitHub(true, "agent-working", "agent-done", "agent-failed"));
+        assertThat(w.outputs()).containsExactly(new Output.GitHub(true, "agent-working", "agent-done", "agent-failed", false, null));
         assertThat(w.output(Output.GitHub.class)).isPresent();
         assertThat(w.output(Output.Todoist.class)).isEmpty();
+    }
+
+    @Test
+    void gitHubLabelsHaveDefaultNamesAndAnEmptyNameTurnsOneOff() {
+        Worker w = WorkerCatalogue.parse(REVIEWER.replaceAll("(?m)^ *(working|done)-label:.*\n", "").replace("failed-label: agent-failed", "failed-label: ''"))
+                .workers().getFirst();
+
+        assertThat(w.outputs()).containsExactly(new Output.GitHub(true, "agent-working", "agent-done", null, false, null));
+    }
+
+    private static final String DRAFTER = """
+            workers:
+              - name: drafter
+                trigger:
+                  todoist:
+                    project: Content
+                goal: "Draft {{title}}"
+                agent:
+                  adapter: claude
+                budget:
+                  wall-time: 10m
+                outputs:
+                  - todoist: {}
+                  - airtable:
+                      base: appA1b2C3d4E5f6G7
+                      table: Drafts
+                      fields:
+                        Title: "{{title}}"
+                        Body: "{{file:draft.md}}"
+                        Status: Draft
+                        Cost: "{{cost}}"
+            """;
+
+    @Test
+    void anAirtableOutputMapsFieldsToTemplatesOverTheRun() {
+        Worker w = WorkerCatalogue.parse(DRAFTER).workers().getFirst();
+
+        assertThat(w.output(Output.Airtable.class)).contains(new Output.Airtable("appA1b2C3d4E5f6G7", "Drafts", "Nightshift run",
+                Map.of("Title", "{{title}}", "Body", "{{file:draft.md}}", "Status", "Draft", "Cost", "{{cost}}")));
+        assertThat(w.output(Output.Airtable.class).orElseThrow().fields().keySet()).containsExactly("Title", "Body", "Status", "Cost");
+    }
+
+    @Test
+    void anAirtableOutputIsCheckedFieldByField() {
+        assertRefused(DRAFTER.replace("Status: Draft", "Platform: \"{{platform}}\""),
+                "workers[0] (drafter): outputs[1].airtable.fields.Platform: unknown {{platform}} (known: title, ");
+        assertRefused(DRAFTER.replace("base: appA1b2C3d4E5f6G7", "base: Content"), "outputs[1].airtable.base must be the base's id, app...");
+        assertRefused(DRAFTER.replace("table: Drafts", "table: ''"), "outputs[1].airtable.table is required");
+        assertRefused(DRAFTER.replace("Status: Draft", "Nightshift run: x"), "outputs[1].airtable.fields.Nightshift run is the external-id field");
+    }
+
+    @Test
+    void findingsAreFiledForTasksWithNoIssueInANamedRepository() {
+        String audit = """
+                workers:
+                  - name: auditor
+                    trigger:
+                      schedule:
+                        cron: "0 0 3 * * *"
+                    goal: Audit the last commits
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 10m
+                    outputs:
+                      - github: {file-findings: true, findings-repository: acme/api}
+                """;
+        assertThat(WorkerCatalogue.parse(audit).workers().getFirst().outputs())
+                .containsExactly(new Output.GitHub(true, "agent-working", "agent-done", "agent-failed", true, "acme/api"));
+        assertRefused(audit.replace(", findings-repository: acme/api", ""),
+                "workers[0] (auditor): outputs[0].github.findings-repository is required to file findings for a schedule task");
+        assertRefused(audit.replace("acme/api", "api"), "outputs[0].github.findings-repository must be owner/name");
     }
 
     @Test
