@@ -18,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.nightshift.dispatch.sandbox.RunCgroups;
@@ -92,6 +93,30 @@ class EndToEndTest {
                 .anyMatch(l -> l.startsWith("nightshift_dispatch_runs_seconds_count{adapter=\"claude\",outcome=\"succeeded\",worker=\"writer\"}"));
         assertThat(metrics(nightshift.services.reportPort()))
                 .anyMatch(l -> l.startsWith("nightshift_report_writes_total{kind=\"RunFinished\",sink=\"todoist\"}"));
+    }
+
+    @Test
+    void theDraftTheAgentWroteIsFiledInAirtableBesideTheTodoistComments() throws Exception {
+        String taskId = newTaskId();
+        assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.DRAFTS_PROJECT_ID, "A post about Kafka at night"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> !airtableRecords(taskId).isEmpty());
+        RunEvent finished = runEvents(taskId).getLast();
+        List<JsonNode> records = airtableRecords(taskId);
+        assertThat(records).hasSize(1);
+        assertThat(records.getFirst()).isEqualTo(JSON.readTree("""
+                {"fields":{"Title":"A post about Kafka at night","Body":"Draft for a person to review.\\n","Status":"Draft",
+                "Task":"todoist:%s","Nightshift run":"%s"}}""".formatted(taskId, finished.getRunId())));
+        assertThat(awaitRequests(taskId, 2)).extracting(r -> r.getMethod() + " " + r.getUrl())
+                .containsExactly("POST /api/v1/comments", "POST /api/v1/comments");
+    }
+
+    /** The records report upserted into the stand-in Airtable for this task. */
+    private static List<JsonNode> airtableRecords(String taskId) {
+        return nightshift.todoist.findAll(WireMock.patchRequestedFor(WireMock.urlEqualTo(RunningNightshift.AIRTABLE_DRAFTS))).stream()
+                .flatMap(r -> JSON.readTree(r.getBodyAsString()).path("records").valueStream())
+                .filter(record -> record.path("fields").path("Task").asString("").equals("todoist:" + taskId))
+                .toList();
     }
 
     private static List<String> metrics(int port) throws Exception {

@@ -1,9 +1,12 @@
 package dev.nightshift.standalone;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.patch;
+import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -46,8 +49,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Report against a stand-in Todoist that misbehaves, on the real broker: a rate limit with Retry-After, a
- * burst of 5xx, a revoked and then restored token. Every event ends written once, none parked.
+ * Report against stand-in targets that misbehave, on the real broker: a rate limit with Retry-After, a
+ * burst of 5xx, a revoked and then restored token, an Airtable batch with a refused record. Every event
+ * ends written once, and only a refused one parked.
  */
 class ReportFaultsTest {
 
@@ -66,6 +70,7 @@ class ReportFaultsTest {
         todoist.stubFor(post(urlPathMatching("/api/v1/comments/[^/]+")).atPriority(10).willReturn(okJson("{}")));
         // what a comment that failed left behind: nothing (a write tried before is looked for before it is made again)
         todoist.stubFor(get(urlPathEqualTo("/api/v1/comments")).atPriority(10).willReturn(okJson("{\"results\":[],\"next_cursor\":null}")));
+        todoist.stubFor(patch(urlPathMatching("/airtable/v0/.+")).atPriority(10).willReturn(okJson("{\"records\":[]}")));
         SharedInfrastructure infra = SharedInfrastructure.get();
         // dispatch owns nightshift.runs; here report runs alone
         ReportParts.topics();
@@ -87,6 +92,12 @@ class ReportFaultsTest {
                 "--nightshift.report.github.limits.period=1s",
                 "--nightshift.report.github.limits.sustained.requests=1000",
                 "--nightshift.report.github.limits.sustained.period=1s",
+                "--nightshift.report.airtable.api-url=" + todoist.baseUrl() + "/airtable/v0",
+                "--nightshift.report.airtable.api-token=airtable-token",
+                "--nightshift.report.airtable.limits.requests=50",
+                "--nightshift.report.airtable.limits.period=1s",
+                "--nightshift.report.airtable.limits.in-call-wait=1s",
+                "--nightshift.report.airtable.limits.rate-limit-wait=3s",
                 "--server.port=0",
                 "--logging.include-application-name=false"));
         report = ReportApplication.builder().registerShutdownHook(false).run(args.toArray(String[]::new));
@@ -224,6 +235,60 @@ class ReportFaultsTest {
         assertThat(commentsOn(task)).hasSize(2);
         assertThat(replay()).contains("\"replayed\":0");
         assertThat(commentsOn(task)).hasSize(2);
+    }
+
+    @Test
+    void anAirtableBatchParksOnlyTheRecordAirtableRefusesAndWritesTheRestAfterARateLimit() throws Exception {
+        String table = "/airtable/v0/" + AirtableSinkTest.BASE + "/Content%20drafts";
+        String batch = UUID.randomUUID().toString().substring(0, 8);
+        List<String> good = new ArrayList<>();
+        for (int i = 0; i < 14; i++) {
+            good.add("run-" + batch + "-" + i);
+        }
+        String bad = "run-" + batch + "-bad";
+        todoist.stubFor(patch(urlEqualTo(table)).atPriority(1).withRequestBody(containing("\"" + bad + "\""))
+                .willReturn(aResponse().withStatus(422).withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":{\"type\":\"INVALID_VALUE_FOR_COLUMN\",\"message\":\"Field Cost cannot accept the provided value\"}}")));
+        // the first request of the batch is rate limited: Airtable refuses for a while
+        todoist.stubFor(patch(urlEqualTo(table)).atPriority(2).inScenario(batch).whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(429)).willSetStateTo("free"));
+        todoist.stubFor(patch(urlEqualTo(table)).atPriority(3).willReturn(okJson("{\"records\":[]}")));
+        List<String> all = new ArrayList<>(good);
+        all.add(7, bad);
+        for (String run : all) {
+            RunEvent event = AirtableSinkTest.finished(run);
+            event.setTaskKey("todoist:" + run);
+            TopicWriter.send(Topics.RUNS, event.getTaskKey(), event);
+        }
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> good.stream().allMatch(run -> !upserted(table, run).isEmpty())
+                && !TopicReader.valuesFor(SinkListeners.deadLetters("airtable"), "todoist:" + bad).isEmpty());
+        List<LoggedRequest> requests = todoist.findAll(patchRequestedFor(urlEqualTo(table))).stream()
+                .filter(r -> r.getBodyAsString().contains(batch)).toList();
+        assertThat(requests.getFirst().getBodyAsString()).as("the rate-limited request").contains(batch);
+        assertThat(requests).allSatisfy(r -> assertThat(JsonBodies.records(r)).isBetween(1, 10));
+        // every good run written once (answered 200); only the refused one parked
+        for (String run : good) {
+            assertThat(upserted(table, run)).as(run).hasSize(1);
+            assertThat(TopicReader.valuesFor(SinkListeners.deadLetters("airtable"), "todoist:" + run)).as(run).isEmpty();
+        }
+        assertThat(TopicReader.valuesFor(SinkListeners.deadLetters("airtable"), "todoist:" + bad)).hasSize(1);
+    }
+
+    /** The requests answered 200 that upserted this run. */
+    private static List<LoggedRequest> upserted(String table, String run) {
+        return todoist.getAllServeEvents().stream()
+                .filter(e -> e.getRequest().getUrl().equals(table) && e.getResponse().getStatus() == 200
+                        && e.getRequest().getBodyAsString().contains("\"" + run + "\""))
+                .map(e -> e.getRequest()).toList();
+    }
+
+    private static final class JsonBodies {
+        private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
+
+        static int records(LoggedRequest request) {
+            return JSON.readTree(request.getBodyAsString()).path("records").size();
+        }
     }
 
     private static String replay() throws Exception {

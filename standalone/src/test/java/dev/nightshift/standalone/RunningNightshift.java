@@ -47,6 +47,10 @@ public final class RunningNightshift {
     /** A project the token's user cannot see: Todoist answers 404 to its look-up. */
     public static final String INVISIBLE_PROJECT_ID = "6Jf8VQXxINVISIBLE";
     public static final String SLOW_PROJECT_ID = "6Jf8VQXxSLOWPROJECT";
+    /** A project whose worker files its drafts in Airtable too. */
+    public static final String DRAFTS_PROJECT_ID = "6Jf8VQXxpwDRAFTS";
+    /** The drafts table's path on the stand-in server (Airtable's API under /airtable/v0). */
+    public static final String AIRTABLE_DRAFTS = "/airtable/v0/appN1ghtsh1ftDraf/Drafts";
     /** Linear's GraphQL endpoint on the stand-in server. */
     public static final String LINEAR_PATH = "/linear/graphql";
 
@@ -129,6 +133,26 @@ public final class RunningNightshift {
                     outputs:
                       todoist:
                         done-label: agent-done
+                  - name: drafter
+                    trigger:
+                      todoist:
+                        project: %s
+                    goal: "Draft {{title}}"
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 5s
+                      max-attempts: 1
+                    outputs:
+                      - todoist: {}
+                      - airtable:
+                          base: appN1ghtsh1ftDraf
+                          table: Drafts
+                          fields:
+                            Title: "{{title}}"
+                            Body: "{{file:draft.md}}"
+                            Status: Draft
+                            Task: "{{task}}"
                   - name: retrier
                     trigger:
                       todoist:
@@ -216,7 +240,7 @@ public final class RunningNightshift {
                       max-attempts: 1
                     outputs:
                       - linear: {started-state: In Progress, review-state: In Review}
-                """.formatted(PROJECT_ID, RETRY_PROJECT_ID, NAMED_PROJECT, REPOSITORY, REPOSITORY, REPOSITORY));
+                """.formatted(PROJECT_ID, DRAFTS_PROJECT_ID, RETRY_PROJECT_ID, NAMED_PROJECT, REPOSITORY, REPOSITORY, REPOSITORY));
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());
@@ -232,6 +256,8 @@ public final class RunningNightshift {
         settings.put("nightshift.ingest.api.token", API_TOKEN);
         settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-token", "report-token");
+        settings.put("nightshift.report.airtable.api-url", todoist.baseUrl() + "/airtable/v0");
+        settings.put("nightshift.report.airtable.api-token", "airtable-token");
         // Linear on the same stand-in server, its limit loosened so a test's writes do not queue behind the last's
         settings.put("nightshift.report.linear.api-url", todoist.baseUrl() + LINEAR_PATH);
         settings.put("nightshift.report.linear.api-key", "linear-key");
@@ -267,6 +293,7 @@ public final class RunningNightshift {
                 .withHeader("Content-Type", "application/json").withBody("{\"error\":\"Project not found\"}")));
         todoist.stubFor(WireMock.get("/api/v1/projects/" + SLOW_PROJECT_ID).willReturn(okJson("{\"name\":\"Late\"}").withFixedDelay(15_000)));
         todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/projects/[^/]+")).atPriority(10).willReturn(okJson("{\"id\":\"p\",\"name\":\"Groceries\"}")));
+        todoist.stubFor(WireMock.patch(AIRTABLE_DRAFTS).willReturn(okJson("{\"records\":[]}")));
         // Linear: one answer carrying every field report reads, whatever the operation
         todoist.stubFor(post(LINEAR_PATH).willReturn(okJson("""
                 {"data":{"agentActivityCreate":{"success":true},"commentCreate":{"success":true,"comment":{"id":"linear-comment-1"}},

@@ -1,5 +1,6 @@
 package dev.nightshift.report.sink;
 
+import java.util.List;
 import java.util.Optional;
 
 import dev.nightshift.events.RunEvent;
@@ -22,6 +23,39 @@ public interface Sink {
 
     /** Writes the event back, each write at most once; a failure is a {@link TargetFault}. */
     void write(RunEvent event);
+
+    /** Whether this sink takes its events in batches ({@link #writeAll}), to put several in one request. */
+    default boolean writesInBatches() {
+        return false;
+    }
+
+    /**
+     * Writes these events in their order (each one it {@link #wants}); when one fails, those before it are
+     * written and it is named by an {@link Unwritten}, whose cause is the {@link TargetFault}.
+     */
+    default void writeAll(List<RunEvent> events) {
+        for (int i = 0; i < events.size(); i++) {
+            try {
+                write(events.get(i));
+            } catch (RuntimeException e) {
+                throw new Unwritten(i, e);
+            }
+        }
+    }
+
+    /** The first event of a batch that was not written: it and those after it are delivered again. */
+    final class Unwritten extends RuntimeException {
+        private final int index;
+
+        public Unwritten(int index, RuntimeException cause) {
+            super(cause.getMessage(), cause);
+            this.index = index;
+        }
+
+        public int index() {
+            return index;
+        }
+    }
 
     /**
      * Whether this sink answers a task's request before any run of it starts (a Linear agent session expects

@@ -16,6 +16,7 @@ import dev.nightshift.report.writes.WriteLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -31,11 +32,16 @@ import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.listener.ConsumerRecordRecoverer;
+import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.ContainerPausingBackOffHandler;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.kafka.listener.ListenerContainerPauseService;
+import org.springframework.kafka.listener.BatchListenerFailedException;
+import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.GenericMessageListener;
 import org.springframework.kafka.listener.MessageListener;
+import org.springframework.kafka.support.serializer.SerializationUtils;
 import org.springframework.scheduling.concurrent.SimpleAsyncTaskScheduler;
 import org.springframework.stereotype.Component;
 import org.springframework.util.backoff.BackOff;
@@ -110,16 +116,17 @@ public class SinkListeners implements SmartLifecycle {
             admin.createOrModifyTopics(TopicBuilder.name(deadLetters(sink.name())).partitions(1).build());
             DeadLetterPublishingRecoverer parking = new DeadLetterPublishingRecoverer(templates,
                     (record, e) -> new TopicPartition(deadLetters(sink.name()), -1));
-            listen(sink, Topics.RUNS, sink.group(properties.groupPrefix()), record -> {
+            DefaultErrorHandler errors = errorHandler(sink, pauses, (record, e) -> {
+                log.error("the {} sink parks the event at {}-{}@{} on {}: {}", sink.name(), record.topic(), record.partition(),
+                        record.offset(), deadLetters(sink.name()), reason(e));
+                parking.accept(record, e);
+            });
+            listen(sink, Topics.RUNS, sink.group(properties.groupPrefix()), sink.writesInBatches() ? batchWriter(sink) : (MessageListener<Object, Object>) record -> {
                 if (record.value() instanceof RunEvent event && sink.wants(event)) {
                     sink.write(event);
                     count(sink, event.getBody());
                 }
-            }, errorHandler(sink, pauses, (record, e) -> {
-                log.error("the {} sink parks the event at {}-{}@{} on {}: {}", sink.name(), record.topic(), record.partition(),
-                        record.offset(), deadLetters(sink.name()), reason(e));
-                parking.accept(record, e);
-            }), Map.of());
+            }, errors, Map.of());
             log.info("the {} sink writes run events (group {}, dead letters on {})", sink.name(), sink.group(properties.groupPrefix()), deadLetters(sink.name()));
             if (sink.acknowledgesTasks()) {
                 acknowledgeTasks(sink, pauses);
@@ -135,7 +142,7 @@ public class SinkListeners implements SmartLifecycle {
      */
     private void acknowledgeTasks(Sink sink, ListenerContainerPauseService pauses) {
         String group = sink.group(properties.groupPrefix()) + "-tasks";
-        listen(sink, Topics.TASKS, group, record -> {
+        listen(sink, Topics.TASKS, group, (MessageListener<Object, Object>) record -> {
             if (record.value() instanceof TaskEvent event && sink.wants(event)) {
                 Duration age = Duration.ofMillis(System.currentTimeMillis() - event.getOccurredAt().toEpochMilli());
                 if (age.compareTo(properties.acknowledgeWithin()) > 0) {
@@ -150,11 +157,50 @@ public class SinkListeners implements SmartLifecycle {
         log.info("the {} sink acknowledges task requests (group {})", sink.name(), group);
     }
 
-    private void listen(Sink sink, String topic, String group, MessageListener<Object, Object> listener, DefaultErrorHandler errors,
+    /**
+     * A batch as polled, the events the sink wants written together. A failure names its event, so those
+     * before it are committed and it is retried (or parked) as a single event would be.
+     */
+    private BatchMessageListener<Object, Object> batchWriter(Sink sink) {
+        return records -> {
+            List<ConsumerRecord<Object, Object>> wanted = new ArrayList<>();
+            List<RunEvent> events = new ArrayList<>();
+            for (ConsumerRecord<Object, Object> record : records) {
+                if (record.value() == null && record.headers().lastHeader(SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER) != null) {
+                    // undecodable: what comes before it is written, it is parked as a record listener would
+                    write(sink, wanted, events);
+                    throw new BatchListenerFailedException("undecodable run event", record);
+                }
+                if (record.value() instanceof RunEvent event && sink.wants(event)) {
+                    wanted.add(record);
+                    events.add(event);
+                }
+            }
+            write(sink, wanted, events);
+        };
+    }
+
+    private void write(Sink sink, List<ConsumerRecord<Object, Object>> records, List<RunEvent> events) {
+        try {
+            sink.writeAll(events);
+        } catch (Sink.Unwritten unwritten) {
+            events.subList(0, unwritten.index()).forEach(event -> count(sink, event.getBody()));
+            throw new BatchListenerFailedException(unwritten.getMessage(), unwritten.getCause(), records.get(unwritten.index()));
+        }
+        events.forEach(event -> count(sink, event.getBody()));
+        records.clear();
+        events.clear();
+    }
+
+    private void listen(Sink sink, String topic, String group, GenericMessageListener<?> listener, DefaultErrorHandler errors,
             Map<String, String> consumer) {
         ConcurrentMessageListenerContainer<Object, Object> container = factory.createContainer(topic);
         container.getContainerProperties().setGroupId(group);
         container.getContainerProperties().setMessageListener(listener);
+        if (listener instanceof BatchMessageListener) {
+            // offsets of a batch are committed once it is written (a failure commits those before it)
+            container.getContainerProperties().setAckMode(ContainerProperties.AckMode.BATCH);
+        }
         if (!consumer.isEmpty()) {
             Properties overrides = new Properties();
             overrides.putAll(consumer);
