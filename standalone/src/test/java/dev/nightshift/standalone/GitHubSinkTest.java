@@ -29,6 +29,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.nightshift.events.GitHubIssue;
 import dev.nightshift.events.GitHubOutput;
+import dev.nightshift.events.GitHubPush;
 import dev.nightshift.events.Outcome;
 import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.OwnWrites;
@@ -182,6 +183,37 @@ class GitHubSinkTest {
 
     private String body(String text) {
         return "{\"body\":" + ReportParts.json(text + "\n\n" + OwnWrites.marker(runId, "comment")) + "}";
+    }
+
+    @Test
+    void aPushWorkersFindingsAreFiledOnceAsANewIssueAndNothingElseIsWritten() {
+        github.stubFor(post("/repos/acme/shop/issues").willReturn(okJson("{\"number\":77}").withStatus(201)));
+        RunEvent started = push(RunStarted.newBuilder().setAdapter("claude").build(), true);
+        RunEvent done = push(finished(Outcome.SUCCEEDED, "Two commits skip input validation.", true), true);
+        assertThat(sink.wants(push(RunStarted.newBuilder().setAdapter("claude").build(), false))).as("a push worker that files nothing").isFalse();
+        assertThat(sink.wants(done)).isTrue();
+
+        sink.write(started);
+        sink.write(push(finished(Outcome.FAILED, null, false), true));
+        sink.write(done);
+        sink.write(done);
+
+        github.verify(postRequestedFor(urlEqualTo("/repos/acme/shop/issues")).withRequestBody(equalToJson("""
+                {"title":"auditor: Push to main","body":%s}""".formatted(ReportParts.json("Two commits skip input validation.\n\n"
+                + "Filed by Nightshift's auditor worker for github:acme/shop@main:abc1234..def5678, run " + runId + ", attempt 1/3.\n\n"
+                + OwnWrites.marker(runId, "findings"))))));
+        assertThat(requests()).containsExactly("POST /repos/acme/shop/issues");
+    }
+
+    private RunEvent push(Object body, boolean fileFindings) {
+        RunEvent run = run(body);
+        run.setTaskKey("github:acme/shop@main:abc1234..def5678");
+        run.setWorker("auditor");
+        run.setTask(TaskRef.newBuilder().setSource(Source.GITHUB).setSourceId("acme/shop@main").setTitle("Push to main")
+                .setReference(GitHubPush.newBuilder().setRepository("acme/shop").setBranch("main").setBefore("abc1234").setAfter("def5678")
+                        .setCommits(2).build()).build());
+        run.setOutputs(OutputSinks.of(List.of(GitHubOutput.newBuilder().setComment(false).setFileFindings(fileFindings).build())));
+        return run;
     }
 
     private static RunFinished finished(Outcome outcome, String summary, boolean last) {

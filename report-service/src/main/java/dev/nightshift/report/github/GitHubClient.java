@@ -74,6 +74,37 @@ public class GitHubClient {
         }
     }
 
+    /** Opens an issue; returns its number. */
+    public String createIssue(String repository, String title, String body) {
+        JsonNode created = target.call("GitHub POST " + repository + " issue", () -> client.post()
+                .uri("/repos/{owner}/{name}/issues", at(repository))
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("title", title, "body", body))
+                .retrieve()
+                .body(JsonNode.class));
+        return created == null ? "" : created.path("number").asString("");
+    }
+
+    /**
+     * The number of a recent issue carrying this marker, if any: an issue made just before a crash is among
+     * the newest, so the first page of the most recently created is looked at.
+     */
+    public Optional<String> findRecentIssue(String repository, String marker) {
+        JsonNode issues = target.call("GitHub GET " + repository + " issues", () -> client.get()
+                .uri("/repos/{owner}/{name}/issues?state=all&sort=created&direction=desc&per_page={size}", at(repository, "size", PAGE))
+                .retrieve()
+                .body(JsonNode.class));
+        if (issues == null || !issues.isArray()) {
+            return Optional.empty();
+        }
+        for (JsonNode issue : issues) {
+            if (issue.path("body").asString("").contains(marker)) {
+                return Optional.of(issue.path("number").asString());
+            }
+        }
+        return Optional.empty();
+    }
+
     public void addLabels(String repository, int number, List<String> labels) {
         target.call("GitHub POST " + repository + "#" + number + " labels", () -> client.post()
                 .uri("/repos/{owner}/{name}/issues/{n}/labels", at(repository, "n", number))

@@ -6,6 +6,8 @@ import java.util.Optional;
 
 import dev.nightshift.events.GitHubIssue;
 import dev.nightshift.events.GitHubOutput;
+import dev.nightshift.events.GitHubPush;
+import dev.nightshift.events.Outcome;
 import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.OwnWrites;
 import dev.nightshift.events.RunEvent;
@@ -26,12 +28,14 @@ import org.springframework.web.client.RestClient;
 /**
  * GitHub: one tracking comment per run on the issue or pull request, made when the run starts (once: the
  * write log) and edited in place with coalesced progress and then the result; the working label while it
- * runs, then the done or failed label. Nightshift never closes, merges or approves.
+ * runs, then the done or failed label. For a task with no issue (a push, a schedule) whose worker asks for
+ * it, a successful run's findings are filed as a new issue. Nightshift never closes, merges or approves.
  */
 @Component
 public class GitHubSink implements Sink {
 
     static final String COMMENT = "comment";
+    static final String FINDINGS = "findings";
 
     private final GitHubClient github;
     private final GitHubProperties properties;
@@ -69,13 +73,19 @@ public class GitHubSink implements Sink {
 
     @Override
     public boolean wants(RunEvent event) {
-        return event.getTask().getReference() instanceof GitHubIssue && OutputSinks.find(event.getOutputs(), GitHubOutput.class).isPresent();
+        Optional<GitHubOutput> output = OutputSinks.find(event.getOutputs(), GitHubOutput.class);
+        return output.isPresent() && (event.getTask().getReference() instanceof GitHubIssue || findingsRepository(event, output.get()).isPresent());
     }
 
     @Override
     public void write(RunEvent run) {
         GitHubOutput output = OutputSinks.find(run.getOutputs(), GitHubOutput.class).orElseThrow();
-        GitHubIssue issue = (GitHubIssue) run.getTask().getReference();
+        if (!(run.getTask().getReference() instanceof GitHubIssue issue)) {
+            if (run.getBody() instanceof RunFinished f && f.getOutcome() == Outcome.SUCCEEDED) {
+                fileFindings(run, f, findingsRepository(run, output).orElseThrow());
+            }
+            return;
+        }
         switch (run.getBody()) {
             case RunStarted s -> {
                 if (output.getComment()) {
@@ -114,6 +124,27 @@ public class GitHubSink implements Sink {
             }
             default -> throw new IllegalArgumentException("unknown run event body " + run.getBody().getClass().getName());
         }
+    }
+
+    /** Where a task with no issue (a push, a schedule) files its findings, when its worker asks for it. */
+    private static Optional<String> findingsRepository(RunEvent run, GitHubOutput output) {
+        if (!output.getFileFindings() || run.getTask().getReference() instanceof GitHubIssue) {
+            return Optional.empty();
+        }
+        if (output.getFindingsRepository() != null) {
+            return Optional.of(output.getFindingsRepository());
+        }
+        return run.getTask().getReference() instanceof GitHubPush push ? Optional.of(push.getRepository()) : Optional.empty();
+    }
+
+    /** A successful run's findings as a new issue: made once (the write log; after a crash, found by its marker). */
+    private void fileFindings(RunEvent run, RunFinished finished, String repository) {
+        String marker = OwnWrites.marker(run.getRunId(), FINDINGS);
+        String summary = finished.getSummary() == null || finished.getSummary().isBlank() ? "(no summary)" : finished.getSummary().strip();
+        String body = RunMessages.cut(summary, properties.summaryMaxChars()) + "\n\n" + RunMessages.about(run) + "\n\n" + marker;
+        writes.once(new WriteLog.Key(name(), run.getRunId(), FINDINGS), run.getTaskKey(),
+                () -> github.findRecentIssue(repository, marker),
+                () -> github.createIssue(repository, run.getWorker() + ": " + run.getTask().getTitle(), body));
     }
 
     /** The run's tracking comment: made once, with this text if it is made now; returns its id. */

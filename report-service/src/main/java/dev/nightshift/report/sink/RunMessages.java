@@ -50,7 +50,14 @@ public final class RunMessages {
         return run.getAttempt() + "/" + run.getMaxAttempts();
     }
 
-    private static String cut(String s, int max) {
+    /** Where a run's writing comes from: worker, task, run, attempt. */
+    public static String about(RunEvent run) {
+        String url = run.getTask().getUrl() == null ? "" : " (" + run.getTask().getUrl() + ")";
+        return "Filed by Nightshift's " + run.getWorker() + " worker for " + run.getTaskKey() + url + ", run " + run.getRunId()
+                + ", attempt " + attempt(run) + ".";
+    }
+
+    public static String cut(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
 }
