@@ -21,7 +21,7 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /** Report's parts on the shared broker and registry, as report wires them, for tests of one sink at a time. */
-final class ReportParts {
+public final class ReportParts {
 
     private static WriteLog writeLog;
 
@@ -33,7 +33,7 @@ final class ReportParts {
      * dispatch's default partitions (fewer would be raised by a dispatcher started later, unseen by a
      * running report's consumer for minutes).
      */
-    static void topics() throws Exception {
+    public static void topics() throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.get().bootstrapServers()))) {
             for (NewTopic topic : List.of(new NewTopic(Topics.RUNS, 6, (short) 1), new NewTopic(Topics.WRITES, 3, (short) 1))) {
                 try {

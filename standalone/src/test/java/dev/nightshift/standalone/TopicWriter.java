@@ -1,5 +1,7 @@
 package dev.nightshift.standalone;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 
@@ -18,6 +20,16 @@ public final class TopicWriter {
     }
 
     public static synchronized void send(String topic, String key, Object value) throws ExecutionException, InterruptedException {
+        producer().send(new ProducerRecord<>(topic, key, value)).get();
+    }
+
+    /** Sends without waiting for each record, then waits for all: a burst, as a busy producer writes one. */
+    public static synchronized void sendAll(String topic, List<Map.Entry<String, Object>> records) {
+        records.forEach(r -> producer().send(new ProducerRecord<>(topic, r.getKey(), r.getValue())));
+        producer().flush();
+    }
+
+    private static KafkaProducer<String, Object> producer() {
         if (producer == null) {
             TrustedEvents.trust();
             SharedInfrastructure infra = SharedInfrastructure.get();
@@ -31,6 +43,6 @@ public final class TopicWriter {
             props.put("apicurio.registry.dereference-schema", "true");
             producer = new KafkaProducer<>(props);
         }
-        producer.send(new ProducerRecord<>(topic, key, value)).get();
+        return producer;
     }
 }

@@ -5,10 +5,10 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
+import io.github.bucket4j.BlockingBucket;
+import io.github.bucket4j.Bucket;
 import io.github.resilience4j.core.functions.Either;
 import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.micrometer.core.instrument.Counter;
@@ -20,8 +20,8 @@ import org.springframework.web.client.RestClientException;
 import org.springframework.web.client.RestClientResponseException;
 
 /**
- * One target API and credential, called politely: requests spaced by a Resilience4j {@link RateLimiter}
- * under the API's documented limit; a call retried by a Resilience4j {@link Retry} on a 5xx or a dropped
+ * One target API and credential, called politely: requests spaced evenly by a Bucket4j token bucket under
+ * the API's documented limit; a call retried by a Resilience4j {@link Retry} on a 5xx or a dropped
  * connection (exponential backoff with jitter) and on a rate limit (after the wait the target asked for);
  * every retry logged with its reason; while the target asks to wait, no thread calls it. A wait longer than
  * {@link Limits#inCallWait()}, a rejected credential and a refusal leave the call as a {@link TargetFault}.
@@ -33,8 +33,8 @@ public final class Target {
     private final String name;
     private final Limits limits;
     private final SinkGate gate;
-    private final RateLimiter limiter;
-    private final RateLimiter sustained;
+    private final BlockingBucket limiter;
+    private final BlockingBucket sustained;
     private final Retry retry;
     private final MeterRegistry meters;
     private final Timer rateWaits;
@@ -46,16 +46,15 @@ public final class Target {
         this.limits = limits;
         this.gate = gate;
         this.meters = meters;
-        this.limiter = RateLimiter.of(name, RateLimiterConfig.custom()
-                .limitForPeriod(1)
-                .limitRefreshPeriod(limits.spacing())
-                .timeoutDuration(Duration.ofMinutes(10))
-                .build());
-        this.sustained = limits.sustained() == null ? null : RateLimiter.of(name + "-sustained", RateLimiterConfig.custom()
-                .limitForPeriod(limits.sustained().requests())
-                .limitRefreshPeriod(limits.sustained().period())
-                .timeoutDuration(limits.sustained().period().multipliedBy(2))
-                .build());
+        // one token, refilled one spacing after it was taken: two requests are never closer than the spacing
+        // (a limiter that refills in fixed cycles lets two through close together at a cycle's edge)
+        this.limiter = Bucket.builder()
+                .addLimit(limit -> limit.capacity(1).refillGreedy(1, limits.spacing()))
+                .build().asBlocking();
+        this.sustained = limits.sustained() == null ? null : Bucket.builder()
+                .addLimit(limit -> limit.capacity(limits.sustained().requests())
+                        .refillIntervally(limits.sustained().requests(), limits.sustained().period()))
+                .build().asBlocking();
         IntervalFunction backoff = IntervalFunction.ofExponentialRandomBackoff(Duration.ofMillis(500), 2.0, 0.5, Duration.ofSeconds(10));
         this.retry = Retry.of(name, RetryConfig.custom()
                 .maxAttempts(limits.attempts())
@@ -99,10 +98,15 @@ public final class Target {
         if (quiet > 0) {
             sleep(quiet);
         }
-        if (sustained != null) {
-            RateLimiter.waitForPermission(sustained);
+        try {
+            if (sustained != null) {
+                sustained.consume(1);
+            }
+            limiter.consume(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TargetFault.Unavailable("interrupted while waiting for " + name + "'s rate limit", e);
         }
-        RateLimiter.waitForPermission(limiter);
         rateWaits.record(Duration.ofNanos(System.nanoTime() - started));
         try {
             return attempt(what, call);
