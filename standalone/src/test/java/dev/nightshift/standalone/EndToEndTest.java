@@ -264,7 +264,7 @@ class EndToEndTest {
     }
 
     static void assertPublished(String body) throws Exception {
-        HttpResponse<String> response = TodoistWebhooks.send(nightshift.webhookUrl(), body, RunningNightshift.CLIENT_SECRET,
+        HttpResponse<String> response = TodoistWebhooks.send(RunningNightshift.get().webhookUrl(), body, RunningNightshift.CLIENT_SECRET,
                 UUID.randomUUID().toString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(response.body()).contains("\"result\":\"published\"");
@@ -289,7 +289,7 @@ class EndToEndTest {
 
     /** The stand-in Todoist's requests about one task, oldest first. */
     static List<LoggedRequest> requestsFor(String taskId) {
-        return nightshift.todoist.getAllServeEvents().stream()
+        return RunningNightshift.get().todoist.getAllServeEvents().stream()
                 .map(ServeEvent::getRequest)
                 .filter(r -> r.getUrl().endsWith("/tasks/" + taskId) || r.getBodyAsString().contains("\"task_id\":\"" + taskId + "\""))
                 .sorted((a, b) -> a.getLoggedDate().compareTo(b.getLoggedDate()))

@@ -47,6 +47,8 @@ public final class RunningNightshift {
     /** A project the token's user cannot see: Todoist answers 404 to its look-up. */
     public static final String INVISIBLE_PROJECT_ID = "6Jf8VQXxINVISIBLE";
     public static final String SLOW_PROJECT_ID = "6Jf8VQXxSLOWPROJECT";
+    /** A project whose worker only ObservabilityTest uses, so the meters tagged with it count that test's runs alone. */
+    public static final String OBSERVED_PROJECT_ID = "6Jf8VQXxOBSERVED";
     /** A project whose worker files its drafts in Airtable too. */
     public static final String DRAFTS_PROJECT_ID = "6Jf8VQXxpwDRAFTS";
     /** The drafts table's path on the stand-in server (Airtable's API under /airtable/v0). */
@@ -153,6 +155,18 @@ public final class RunningNightshift {
                             Body: "{{file:draft.md}}"
                             Status: Draft
                             Task: "{{task}}"
+                  - name: observed
+                    trigger:
+                      todoist:
+                        project: %s
+                    goal: "{{title}}"
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 5s
+                      max-attempts: 1
+                    outputs:
+                      - todoist: {done-label: agent-done}
                   - name: retrier
                     trigger:
                       todoist:
@@ -240,7 +254,7 @@ public final class RunningNightshift {
                       max-attempts: 1
                     outputs:
                       - linear: {started-state: In Progress, review-state: In Review}
-                """.formatted(PROJECT_ID, DRAFTS_PROJECT_ID, RETRY_PROJECT_ID, NAMED_PROJECT, REPOSITORY, REPOSITORY, REPOSITORY));
+                """.formatted(PROJECT_ID, DRAFTS_PROJECT_ID, OBSERVED_PROJECT_ID, RETRY_PROJECT_ID, NAMED_PROJECT, REPOSITORY, REPOSITORY, REPOSITORY));
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());

@@ -43,6 +43,13 @@ public final class EgressProxy implements AutoCloseable {
     /**
      * @param pinned names resolved by configuration, not DNS (see {@link EgressRules#pinned})
      */
+    private static Counter connections(MeterRegistry meters, String outcome) {
+        return Counter.builder("nightshift.dispatch.egress.connections")
+                .description("CONNECT requests from sandboxes by outcome: allowed, refused (allowlist or address), unreachable")
+                .tag("outcome", outcome)
+                .register(meters);
+    }
+
     public EgressProxy(Map<String, InetAddress> pinned, Duration connectTimeout, MeterRegistry meters) throws IOException {
         // traversable but not listable: a sandbox's bind mount of its own socket needs the path, nothing more
         this.directory = Files.createTempDirectory("nightshift-egress-", PosixFilePermissions.asFileAttribute(
@@ -50,6 +57,8 @@ public final class EgressProxy implements AutoCloseable {
         this.pinned = Map.copyOf(pinned);
         this.connectTimeout = connectTimeout;
         this.meters = meters;
+        // every outcome from the start, so dashboards and alerts see zero rather than nothing
+        List.of("allowed", "refused", "unreachable").forEach(outcome -> connections(meters, outcome));
     }
 
     /** One run's door out: closing it ends its listener and every tunnel through it. */
@@ -175,11 +184,7 @@ public final class EgressProxy implements AutoCloseable {
         }
 
         private void count(String outcome) {
-            Counter.builder("nightshift.dispatch.egress.connections")
-                    .description("CONNECT requests from sandboxes by outcome: allowed, refused (allowlist or address), unreachable")
-                    .tag("outcome", outcome)
-                    .register(meters)
-                    .increment();
+            connections(meters, outcome).increment();
         }
 
         @Override

@@ -10,7 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.springframework.stereotype.Component;
 
-/** The dispatcher's meters: runs in flight, time queued, runs by worker and outcome, leases taken over, duplicates. */
+/** The dispatcher's meters: runs in flight, time queued, runs by worker and outcome, cost and tokens, leases taken over, duplicates. */
 @Component
 class DispatchMetrics {
 
@@ -63,7 +63,30 @@ class DispatchMetrics {
                 .tag("worker", worker)
                 .tag("adapter", adapter)
                 .tag("outcome", finished.getOutcome().name().toLowerCase())
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofSeconds(1))
+                .maximumExpectedValue(Duration.ofHours(4))
                 .register(meters)
                 .record(Duration.ofMillis(finished.getDurationMillis()));
+        if (finished.getCostUsd() != null) {
+            Counter.builder("nightshift.dispatch.cost.usd")
+                    .description("What the agents' runs cost, in USD, by worker")
+                    .tag("worker", worker)
+                    .register(meters)
+                    .increment(finished.getCostUsd());
+        }
+        tokens(worker, "input", finished.getInputTokens());
+        tokens(worker, "output", finished.getOutputTokens());
+    }
+
+    private void tokens(String worker, String kind, Long count) {
+        if (count != null) {
+            Counter.builder("nightshift.dispatch.tokens")
+                    .description("Tokens the agents' runs used, by worker and kind (input, output)")
+                    .tag("worker", worker)
+                    .tag("kind", kind)
+                    .register(meters)
+                    .increment(count);
+        }
     }
 }

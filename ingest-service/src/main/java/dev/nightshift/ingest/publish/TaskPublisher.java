@@ -1,5 +1,6 @@
 package dev.nightshift.ingest.publish;
 
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -12,6 +13,8 @@ import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
 import dev.nightshift.ingest.IngestProperties;
 import dev.nightshift.ingest.webhook.RetryLater;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
@@ -30,10 +33,19 @@ public class TaskPublisher {
     private final PublicationLog publications;
     private final IngestProperties properties;
 
-    public TaskPublisher(KafkaTemplate<String, TaskEvent> template, PublicationLog publications, IngestProperties properties) {
+    private final Timer published;
+
+    public TaskPublisher(KafkaTemplate<String, TaskEvent> template, PublicationLog publications, IngestProperties properties,
+            MeterRegistry meters) {
         this.template = template;
         this.publications = publications;
         this.properties = properties;
+        this.published = Timer.builder("nightshift.ingest.publish")
+                .description("From a publication's start (claim, event, mark) to the broker's acknowledgement of all three")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(meters);
     }
 
     /** The publication an event is: a request publishes its task version once; a cancellation, its delivery once. */
@@ -47,6 +59,7 @@ public class TaskPublisher {
 
     public Outcome publishOnce(TaskEvent event) {
         String key = publicationKey(event);
+        long started = System.nanoTime();
         long deadline = System.currentTimeMillis() + properties.publishTimeout().toMillis();
         if (publications.holder(key).filter(PublicationLog.Holder::published).isPresent()) {
             return Outcome.DUPLICATE;
@@ -63,6 +76,7 @@ public class TaskPublisher {
                     throw e;
                 }
                 publications.published(key, claimId, event.getTaskKey());
+                published.record(Duration.ofNanos(System.nanoTime() - started));
                 return Outcome.PUBLISHED;
             }
             // another replica holds it: wait for its outcome; a release lets us claim again
