@@ -7,7 +7,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 /** Each sink's state in /actuator/health: writing, paused (and why) or off (and why); out of service while one is paused. */
-@Component
+@Component("sinksHealthIndicator")
 class SinksHealth implements HealthIndicator {
 
     private final SinkListeners listeners;
