@@ -53,6 +53,8 @@ public final class RunningNightshift {
     public static final String DRAFTS_PROJECT_ID = "6Jf8VQXxpwDRAFTS";
     /** The drafts table's path on the stand-in server (Airtable's API under /airtable/v0). */
     public static final String AIRTABLE_DRAFTS = "/airtable/v0/appN1ghtsh1ftDraf/Drafts";
+    /** The OTLP/HTTP trace receiver on the stand-in server. */
+    public static final String OTLP_TRACES = "/otlp/v1/traces";
     /** Linear's GraphQL endpoint on the stand-in server. */
     public static final String LINEAR_PATH = "/linear/graphql";
 
@@ -270,6 +272,8 @@ public final class RunningNightshift {
         settings.put("nightshift.ingest.api.token", API_TOKEN);
         settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-token", "report-token");
+        // spans leave for a stand-in OTLP collector (off unless an endpoint is set)
+        settings.put("management.opentelemetry.tracing.export.otlp.endpoint", todoist.baseUrl() + OTLP_TRACES);
         settings.put("nightshift.report.airtable.api-url", todoist.baseUrl() + "/airtable/v0");
         settings.put("nightshift.report.airtable.api-token", "airtable-token");
         // Linear on the same stand-in server, its limit loosened so a test's writes do not queue behind the last's
@@ -309,6 +313,7 @@ public final class RunningNightshift {
         todoist.stubFor(WireMock.get(urlPathMatching("/api/v1/projects/[^/]+")).atPriority(10).willReturn(okJson("{\"id\":\"p\",\"name\":\"Groceries\"}")));
         // any table: other tests' report deployments publish run events for their own bases on the shared topic
         todoist.stubFor(WireMock.patch(urlPathMatching("/airtable/v0/.+")).willReturn(okJson("{\"records\":[]}")));
+        todoist.stubFor(post(OTLP_TRACES).willReturn(WireMock.aResponse().withStatus(200)));
         // Linear: one answer carrying every field report reads, whatever the operation
         todoist.stubFor(post(LINEAR_PATH).willReturn(okJson("""
                 {"data":{"agentActivityCreate":{"success":true},"commentCreate":{"success":true,"comment":{"id":"linear-comment-1"}},

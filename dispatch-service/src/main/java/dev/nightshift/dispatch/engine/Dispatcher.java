@@ -38,7 +38,10 @@ import dev.nightshift.events.TaskLedgerEntry;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.TaskState;
 import dev.nightshift.events.Topics;
+import dev.nightshift.observability.KafkaTraces;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -88,8 +91,11 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     private volatile boolean running;
     private volatile boolean stopping;
 
+    private final KafkaTraces traces;
+
     public Dispatcher(DispatchProperties properties, AttemptRunner runner, RunSupervisor supervisor, Publisher publisher,
-            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, SpendLedger spend, String instance) {
+            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, SpendLedger spend, String instance, KafkaTraces traces) {
+        this.traces = traces;
         this.properties = properties;
         this.runner = runner;
         this.supervisor = supervisor;
@@ -105,8 +111,9 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     // ------------------------------------------------------------------ entry points (any thread)
 
     /** A task record; {@code ack} commits up to it once its work and the work of every record before it ended. */
-    public void received(int partition, long offset, Acknowledgment ack, TaskEvent event) {
-        post(() -> onReceived(partition, offset, ack, event));
+    public void received(int partition, long offset, Acknowledgment ack, TaskEvent event, Headers headers) {
+        Headers trace = new RecordHeaders(headers.toArray()); // the consumer reuses nothing, but the record is not ours to keep
+        post(() -> onReceived(partition, offset, ack, event, trace));
     }
 
     /** A record that could not be read (it went to the dead-letter topic): it ends at once. */
@@ -214,13 +221,13 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     // ------------------------------------------------------------------ records
 
-    private void onReceived(int partition, long offset, Acknowledgment ack, TaskEvent event) {
+    private void onReceived(int partition, long offset, Acknowledgment ack, TaskEvent event, Headers trace) {
         OwnedPartition o = owned.get(partition);
         if (o == null) {
             return; // revoked meanwhile: its next owner gets it again
         }
         o.offsets.received(offset, ack);
-        Version.Held held = new Version.Held(partition, offset, ack);
+        Version.Held held = new Version.Held(partition, offset, ack, trace);
         Runnable handle = () -> handle(held, event);
         if (o.ledgerRead) {
             handle.run();
@@ -251,6 +258,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             return;
         }
         Version v = new Version(event.getTaskKey(), r.getTaskVersion(), held.partition(), held.offset(), event);
+        v.trace = held.trace();
         v.records.add(held);
         Long cancelledAt = owned.get(held.partition()).cancelledAhead.get(v.taskKey);
         if (cancelledAt != null && cancelledAt > held.offset()) {
@@ -348,7 +356,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         if (!today.equals(v.spendNoticeDay)) {
             v.spendNoticeDay = today;
             RunEvents notice = new RunEvents(v.request, UUID.randomUUID().toString(), v.attempt + 1, clock);
-            publisher.write(List.of(run(notice.of(RunWaiting.newBuilder().setReason(reason).setUntil(until).build()))));
+            publisher.write(List.of(run(v, notice.of(RunWaiting.newBuilder().setReason(reason).setUntil(until).build()))));
         }
         queueAt(v, Version.Phase.SPEND_WAIT, until, "cancelled while waiting for the spend ceiling");
     }
@@ -372,6 +380,8 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         }
         v.attempt++;
         v.runId = UUID.randomUUID().toString();
+        v.span = traces.start(v.trace, "nightshift run").tag("nightshift.task", v.taskKey).tag("nightshift.run", v.runId)
+                .tag("nightshift.worker", v.body().getWorker().getName());
         RunEvents events = new RunEvents(v.request, v.runId, v.attempt, clock);
         if (refusal.isPresent()) {
             log.warn("refusing {} for worker {}: {}", v, v.body().getWorker().getName(), refusal.get());
@@ -386,9 +396,9 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
                 .setModel(v.body().getWorker().getAgent().getModel()).build());
         // the run's thread prepares its workspace and sandbox now; its agent starts once the lease is on Kafka
         CompletableFuture<Void> leaseWritten = new CompletableFuture<>();
-        v.run = supervisor.start(events, v.body(), leaseWritten, progress -> publisher.writeSoon(run(progress)),
+        v.run = supervisor.start(events, v.body(), leaseWritten, progress -> publisher.writeSoon(run(v, progress)),
                 attempt -> post(() -> runEnded(v, events, attempt)));
-        publisher.write(List.of(LedgerEntries.record(v.partition, lease), v.reservation, run(started))).whenCompleteAsync((ok, failed) -> {
+        publisher.write(List.of(LedgerEntries.record(v.partition, lease), v.reservation, run(v, started))).whenCompleteAsync((ok, failed) -> {
             if (failed != null) {
                 log.warn("{}: not started, its lease was not written: {}", v, failed.getMessage());
                 v.abandoned = "its lease was not written";
@@ -440,10 +450,14 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         Instant next = wait.map(now::plus).orElse(null);
         TaskLedgerEntry entry = again ? entries.retryWait(v, next, now) : entries.ended(v, f.getOutcome(), now);
         v.phase = Version.Phase.FINISHING;
-        List<ProducerRecord<String, Object>> records = new ArrayList<>(List.of(LedgerEntries.record(v.partition, entry), run(events.of(f))));
+        List<ProducerRecord<String, Object>> records = new ArrayList<>(List.of(LedgerEntries.record(v.partition, entry), run(v, events.of(f))));
         if (v.reservation != null) {
             records.add(spend.settle(v.reservation, f.getCostUsd() == null ? 0 : f.getCostUsd()));
             v.reservation = null;
+        }
+        if (v.span != null) {
+            v.span.end(); // the attempt's span ends with its outcome handed to Kafka
+            v.span = null;
         }
         publisher.write(records).whenCompleteAsync((ok, failed) -> {
             if (failed != null) {
@@ -698,8 +712,15 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         }, this::post);
     }
 
-    private static ProducerRecord<String, Object> run(RunEvent event) {
-        return new ProducerRecord<>(Topics.RUNS, event.getTaskKey(), event);
+    /** A run event, carrying its run's trace (or, before any attempt, the task's) on to report. */
+    private ProducerRecord<String, Object> run(Version v, RunEvent event) {
+        ProducerRecord<String, Object> record = new ProducerRecord<>(Topics.RUNS, event.getTaskKey(), event);
+        if (v.span != null) {
+            traces.inject(v.span, record.headers());
+        } else if (v.trace != null) {
+            v.trace.forEach(h -> record.headers().add(h));
+        }
+        return record;
     }
 
     // ------------------------------------------------------------------ lifecycle

@@ -22,6 +22,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
+import dev.nightshift.observability.KafkaTraces;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /** The dispatcher and the parts it writes and reads the ledger with, named after this instance. */
@@ -58,8 +59,9 @@ class EngineConfiguration {
 
     @Bean
     Dispatcher dispatcher(DispatchProperties properties, AttemptRunner runner, RunSupervisor supervisor, Publisher publisher,
-            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, SpendLedger spend, DispatchInstance dispatchInstance) {
-        return new Dispatcher(properties, runner, supervisor, publisher, reader, valve, metrics, spend, dispatchInstance.id());
+            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, SpendLedger spend, DispatchInstance dispatchInstance,
+            KafkaTraces traces) {
+        return new Dispatcher(properties, runner, supervisor, publisher, reader, valve, metrics, spend, dispatchInstance.id(), traces);
     }
 
     @Bean

@@ -9,7 +9,9 @@ import dev.nightshift.dispatch.run.RunSupervisor;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
+import io.micrometer.tracing.Span;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.springframework.kafka.support.Acknowledgment;
 
 /** One task version as this dispatcher handles it. Touched only on the dispatcher's thread. */
@@ -35,7 +37,8 @@ final class Version {
     }
 
     /** A record of nightshift.tasks held until the work it asked for has ended. */
-    record Held(int partition, long offset, Acknowledgment ack) {
+    /** @param trace the record's headers as far as tracing goes: the trace its run continues */
+    record Held(int partition, long offset, Acknowledgment ack, Headers trace) {
     }
 
     final String taskKey;
@@ -51,6 +54,9 @@ final class Version {
     int attempt;
     String runId;
     RunSupervisor.RunHandle run;
+    /** The trace of the task record that asked for this version, and the span of its current attempt. */
+    Headers trace;
+    Span span;
     Instant leaseConfirmedUntil;
     /** The run was stopped for a reason other than its own end (shutdown, lost lease): write nothing for it. */
     String abandoned;

@@ -53,6 +53,6 @@ class TaskListener {
             dispatcher.undecodable(record.partition(), record.offset(), ack);
             return;
         }
-        dispatcher.received(record.partition(), record.offset(), ack, event);
+        dispatcher.received(record.partition(), record.offset(), ack, event, record.headers());
     }
 }

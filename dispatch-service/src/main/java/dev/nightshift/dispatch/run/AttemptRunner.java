@@ -37,6 +37,7 @@ import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.WorkerSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.stereotype.Component;
 
 /** One attempt of a worker's agent on a task: workspace, sandboxed process, progress out, outcome back. */
@@ -87,6 +88,14 @@ public class AttemptRunner {
      * @param progress each distinct tool-use line, as a run event
      */
     public Attempt run(RunEvents events, TaskRequested request, CompletableFuture<?> go, CompletableFuture<String> stop,
+            Consumer<RunEvent> progress) {
+        // this thread is the run's: its log lines name the task and the run
+        try (MDC.MDCCloseable task = MDC.putCloseable("taskKey", events.taskKey()); MDC.MDCCloseable run = MDC.putCloseable("runId", events.runId())) {
+            return attempt(events, request, go, stop, progress);
+        }
+    }
+
+    private Attempt attempt(RunEvents events, TaskRequested request, CompletableFuture<?> go, CompletableFuture<String> stop,
             Consumer<RunEvent> progress) {
         WorkerSpec worker = request.getWorker();
         Optional<Path> binary = agentBinary(worker.getAgent().getAdapter());

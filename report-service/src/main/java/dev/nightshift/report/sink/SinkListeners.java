@@ -22,6 +22,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.config.TopicBuilder;
@@ -123,7 +124,10 @@ public class SinkListeners implements SmartLifecycle {
             });
             listen(sink, Topics.RUNS, sink.group(properties.groupPrefix()), sink.writesInBatches() ? batchWriter(sink) : (MessageListener<Object, Object>) record -> {
                 if (record.value() instanceof RunEvent event && sink.wants(event)) {
-                    sink.write(event);
+                    try (MDC.MDCCloseable task = MDC.putCloseable("taskKey", event.getTaskKey());
+                            MDC.MDCCloseable run = MDC.putCloseable("runId", event.getRunId())) {
+                        sink.write(event);
+                    }
                     count(sink, event.getBody());
                 }
             }, errors, Map.of());

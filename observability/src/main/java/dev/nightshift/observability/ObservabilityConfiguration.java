@@ -1,0 +1,37 @@
+package dev.nightshift.observability;
+
+import java.time.Duration;
+
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.kafka.core.KafkaAdmin;
+
+/**
+ * Health contributors "kafka" and "registry" for every service (the services' readiness groups include them,
+ * their liveness does not), and the hand-carried Kafka traces.
+ */
+@AutoConfiguration(afterName = "org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration")
+public class ObservabilityConfiguration {
+
+    @Bean
+    KafkaHealth kafkaHealthIndicator(KafkaAdmin kafka, @Value("${nightshift.health.timeout:2s}") Duration timeout) {
+        return new KafkaHealth(kafka, timeout);
+    }
+
+    /** Traces carried by hand across Kafka (dispatch's runs); tracing itself is Spring Boot's (Micrometer, OpenTelemetry). */
+    @Bean
+    KafkaTraces kafkaTraces(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
+        Tracer t = tracer.getIfAvailable();
+        Propagator p = propagator.getIfAvailable();
+        return t == null || p == null ? KafkaTraces.none() : new KafkaTraces(t, p);
+    }
+
+    @Bean
+    RegistryHealth registryHealthIndicator(@Value("${nightshift.registry-url}") String registryUrl, @Value("${nightshift.health.timeout:2s}") Duration timeout) {
+        return new RegistryHealth(registryUrl, timeout);
+    }
+}
