@@ -9,31 +9,20 @@ import dev.nightshift.dispatch.sandbox.Executables;
 
 /**
  * One real Kafka broker and one real schema registry for the whole test run (this JVM), started on
- * first use and stopped when the JVM exits. Both run the same code as ./nightshift run.
+ * first use and stopped when the JVM exits: Kafka and Apicurio containers where a Docker engine answers
+ * ({@link ContainerInfrastructure}), else the embedded broker and the registry process, the same code as
+ * ./nightshift run.
+ *
+ * @param registryBase the registry's root URL, its APIs under /apis
  */
-public final class SharedInfrastructure {
+public record SharedInfrastructure(String bootstrapServers, String registryBase, String kind) {
 
     private static SharedInfrastructure instance;
-
-    private final EmbeddedBroker broker;
-    private final RegistryProcess registry;
-
-    private SharedInfrastructure(EmbeddedBroker broker, RegistryProcess registry) {
-        this.broker = broker;
-        this.registry = registry;
-    }
 
     public static synchronized SharedInfrastructure get() {
         if (instance == null) {
             try {
-                Path dir = Files.createTempDirectory("nightshift-test-infra-");
-                EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"), freePort(), freePort());
-                RegistryProcess registry = RegistryProcess.start(registryHome(), null, freePort(), freePort(), dir.resolve("registry.log"));
-                instance = new SharedInfrastructure(broker, registry);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    registry.close();
-                    broker.close();
-                }, "test-infrastructure-shutdown"));
+                instance = ContainerInfrastructure.wanted() ? containers() : embedded();
             } catch (Exception e) {
                 throw new IllegalStateException("could not start the test broker and registry", e);
             }
@@ -41,16 +30,29 @@ public final class SharedInfrastructure {
         return instance;
     }
 
-    public String bootstrapServers() {
-        return broker.bootstrapServers();
+    private static SharedInfrastructure containers() {
+        ContainerInfrastructure containers = ContainerInfrastructure.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(containers::close, "test-infrastructure-shutdown"));
+        return new SharedInfrastructure(containers.bootstrapServers(), containers.registryBase(), "containers");
+    }
+
+    private static SharedInfrastructure embedded() throws Exception {
+        Path dir = Files.createTempDirectory("nightshift-test-infra-");
+        EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"), freePort(), freePort());
+        RegistryProcess registry = RegistryProcess.start(registryHome(), null, freePort(), freePort(), dir.resolve("registry.log"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            registry.close();
+            broker.close();
+        }, "test-infrastructure-shutdown"));
+        return new SharedInfrastructure(broker.bootstrapServers(), registry.url().replaceFirst("/apis/registry/v3$", ""), "embedded");
     }
 
     public String registryUrl() {
-        return registry.url();
+        return registryBase + "/apis/registry/v3";
     }
 
     public String ccompatUrl() {
-        return registry.ccompatUrl();
+        return registryBase + "/apis/ccompat/v7";
     }
 
     /** The real sandbox where bwrap exists; CI requires it (NIGHTSHIFT_REQUIRE_SANDBOX=1). */
