@@ -5,15 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 import dev.nightshift.events.AirtableOutput;
 import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFields;
 import dev.nightshift.events.RunFinished;
-import dev.nightshift.report.sink.Sink;
-import dev.nightshift.report.sink.SinkGate;
+import dev.nightshift.report.sink.CredentialedSink;
 import dev.nightshift.report.sink.TargetFault;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
@@ -25,31 +23,13 @@ import org.springframework.web.client.RestClient;
  * are taken in batches and written up to ten to a request, as many requests as Airtable's 5 a second allow.
  */
 @Component
-public class AirtableSink implements Sink {
+public class AirtableSink extends CredentialedSink {
 
-    private final AirtableProperties properties;
-    private final SinkGate gate;
     private final AirtableClient airtable;
 
     public AirtableSink(RestClient.Builder http, AirtableProperties properties, MeterRegistry meters) {
-        this.properties = properties;
-        this.gate = new SinkGate(name(), AirtableProperties.TOKEN_SETTING, meters);
-        this.airtable = new AirtableClient(http, properties, gate, meters);
-    }
-
-    @Override
-    public String name() {
-        return "airtable";
-    }
-
-    @Override
-    public Optional<String> offBecause() {
-        return properties.configured() ? Optional.empty() : Optional.of("no token: set " + AirtableProperties.TOKEN_SETTING);
-    }
-
-    @Override
-    public SinkGate gate() {
-        return gate;
+        super("airtable", AirtableProperties.TOKEN_SETTING, properties.configured(), meters);
+        this.airtable = new AirtableClient(http, properties, gate(), meters);
     }
 
     @Override

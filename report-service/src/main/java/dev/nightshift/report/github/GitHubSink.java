@@ -15,10 +15,9 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
+import dev.nightshift.report.sink.CredentialedSink;
 import dev.nightshift.report.sink.RecentProgress;
 import dev.nightshift.report.sink.RunMessages;
-import dev.nightshift.report.sink.Sink;
-import dev.nightshift.report.sink.SinkGate;
 import dev.nightshift.report.sink.Target;
 import dev.nightshift.report.writes.WriteLog;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,38 +31,22 @@ import org.springframework.web.client.RestClient;
  * it, a successful run's findings are filed as a new issue. Nightshift never closes, merges or approves.
  */
 @Component
-public class GitHubSink implements Sink {
+public class GitHubSink extends CredentialedSink {
 
     static final String COMMENT = "comment";
     static final String FINDINGS = "findings";
 
     private final GitHubClient github;
     private final GitHubProperties properties;
-    private final SinkGate gate;
     private final WriteLog writes;
     private final RecentProgress progress;
 
     public GitHubSink(RestClient.Builder http, GitHubProperties properties, MeterRegistry meters, WriteLog writes) {
+        super("github", GitHubProperties.TOKEN_SETTING, properties.configured(), meters);
         this.properties = properties;
-        this.gate = new SinkGate(name(), GitHubProperties.TOKEN_SETTING, meters);
-        this.github = new GitHubClient(http, properties, new Target(name(), properties.limits(), gate, meters));
+        this.github = new GitHubClient(http, properties, new Target(name(), properties.limits(), gate(), meters));
         this.writes = writes;
         this.progress = new RecentProgress(properties.progressInterval(), Clock.systemUTC());
-    }
-
-    @Override
-    public String name() {
-        return "github";
-    }
-
-    @Override
-    public Optional<String> offBecause() {
-        return properties.configured() ? Optional.empty() : Optional.of("no token: set " + GitHubProperties.TOKEN_SETTING);
-    }
-
-    @Override
-    public SinkGate gate() {
-        return gate;
     }
 
     @Override

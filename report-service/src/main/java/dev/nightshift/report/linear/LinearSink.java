@@ -17,10 +17,9 @@ import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
+import dev.nightshift.report.sink.CredentialedSink;
 import dev.nightshift.report.sink.RecentProgress;
 import dev.nightshift.report.sink.RunMessages;
-import dev.nightshift.report.sink.Sink;
-import dev.nightshift.report.sink.SinkGate;
 import dev.nightshift.report.sink.Target;
 import dev.nightshift.report.writes.WriteLog;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,37 +35,21 @@ import org.springframework.web.client.RestClient;
  * done or failed label.
  */
 @Component
-public class LinearSink implements Sink {
+public class LinearSink extends CredentialedSink {
 
     static final String COMMENT = "comment";
 
     private final LinearClient linear;
     private final LinearProperties properties;
-    private final SinkGate gate;
     private final WriteLog writes;
     private final RecentProgress progress;
 
     public LinearSink(RestClient.Builder http, LinearProperties properties, MeterRegistry meters, WriteLog writes) {
+        super("linear", LinearProperties.KEY_SETTING, properties.configured(), meters);
         this.properties = properties;
-        this.gate = new SinkGate(name(), LinearProperties.KEY_SETTING, meters);
-        this.linear = new LinearClient(http, properties, new Target(name(), properties.limits(), gate, meters));
+        this.linear = new LinearClient(http, properties, new Target(name(), properties.limits(), gate(), meters));
         this.writes = writes;
         this.progress = new RecentProgress(properties.progressInterval(), Clock.systemUTC());
-    }
-
-    @Override
-    public String name() {
-        return "linear";
-    }
-
-    @Override
-    public Optional<String> offBecause() {
-        return properties.configured() ? Optional.empty() : Optional.of("no key: set " + LinearProperties.KEY_SETTING);
-    }
-
-    @Override
-    public SinkGate gate() {
-        return gate;
     }
 
     @Override

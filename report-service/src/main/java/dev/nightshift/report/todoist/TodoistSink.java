@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 
 import dev.nightshift.events.OutputSinks;
@@ -16,10 +15,9 @@ import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.Source;
 import dev.nightshift.events.TodoistOutput;
+import dev.nightshift.report.sink.CredentialedSink;
 import dev.nightshift.report.sink.RecentProgress;
 import dev.nightshift.report.sink.RunMessages;
-import dev.nightshift.report.sink.Sink;
-import dev.nightshift.report.sink.SinkGate;
 import dev.nightshift.report.sink.Target;
 import dev.nightshift.report.writes.WriteLog;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,7 +31,7 @@ import org.springframework.web.client.RestClient;
  * the marker that lets ingest ignore it and a restarted report find it.
  */
 @Component
-public class TodoistSink implements Sink {
+public class TodoistSink extends CredentialedSink {
 
     static final String STARTED = "started";
     static final String FINISHED = "finished";
@@ -41,37 +39,21 @@ public class TodoistSink implements Sink {
 
     private final TodoistClient todoist;
     private final TodoistProperties properties;
-    private final SinkGate gate;
     private final WriteLog writes;
     private final RecentProgress progress;
 
     public TodoistSink(RestClient.Builder http, TodoistProperties properties, MeterRegistry meters, WriteLog writes) {
+        super("todoist", TodoistProperties.TOKEN_SETTING, properties.configured(), meters);
         this.properties = properties;
-        this.gate = new SinkGate(name(), TodoistProperties.TOKEN_SETTING, meters);
-        this.todoist = new TodoistClient(http, properties, new Target(name(), properties.limits(), gate, meters));
+        this.todoist = new TodoistClient(http, properties, new Target(name(), properties.limits(), gate(), meters));
         this.writes = writes;
         this.progress = new RecentProgress(properties.progressInterval(), Clock.systemUTC());
-    }
-
-    @Override
-    public String name() {
-        return "todoist";
-    }
-
-    @Override
-    public Optional<String> offBecause() {
-        return properties.configured() ? Optional.empty() : Optional.of("no token: set " + TodoistProperties.TOKEN_SETTING);
     }
 
     /** The group report used before each sink had its own, so an upgrade carries on where it was. */
     @Override
     public String group(String prefix) {
         return prefix;
-    }
-
-    @Override
-    public SinkGate gate() {
-        return gate;
     }
 
     @Override
