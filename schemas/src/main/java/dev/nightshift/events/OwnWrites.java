@@ -17,6 +17,11 @@ public final class OwnWrites {
         return MARKER + "<!-- " + runId + " " + write + " -->";
     }
 
+    /** A text as report writes it: the text, then the write's marker on its own paragraph. */
+    public static String marked(String text, String runId, String write) {
+        return text + "\n\n" + marker(runId, write);
+    }
+
     private OwnWrites() {
     }
 }

@@ -36,7 +36,13 @@ public final class RunFields {
 
     /** The template with each placeholder replaced by the run's value; an empty string where it has none. */
     public static String render(String template, RunEvent run, RunFinished finished) {
-        return replace(template, (name, argument) -> value(name, argument, run, finished));
+        Matcher m = PLACEHOLDER.matcher(template);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(value(m.group(1), m.group(2), run, finished)));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     private static String value(String name, String argument, RunEvent run, RunFinished finished) {
@@ -62,20 +68,6 @@ public final class RunFields {
                     .map(f -> orEmpty(f.getContent())).orElse("");
             default -> "";
         };
-    }
-
-    private interface Lookup {
-        String value(String name, String argument);
-    }
-
-    private static String replace(String template, Lookup lookup) {
-        Matcher m = PLACEHOLDER.matcher(template);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            m.appendReplacement(out, Matcher.quoteReplacement(lookup.value(m.group(1), m.group(2))));
-        }
-        m.appendTail(out);
-        return out.toString();
     }
 
     private static String orEmpty(String s) {

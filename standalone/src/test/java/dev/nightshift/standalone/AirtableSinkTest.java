@@ -91,7 +91,7 @@ class AirtableSinkTest {
     void atMostTenRecordsGoInOneRequest() {
         sink.writeAll(IntStream.rangeClosed(1, 23).mapToObj(i -> finished("run-" + i)).toList());
 
-        assertThat(airtable.findAll(patchRequestedFor(urlEqualTo(PATH)))).extracting(r -> JSON.count(r.getBodyAsString()))
+        assertThat(airtable.findAll(patchRequestedFor(urlEqualTo(PATH)))).extracting(r -> records(r.getBodyAsString()))
                 .containsExactly(10, 10, 3);
     }
 
@@ -107,7 +107,7 @@ class AirtableSinkTest {
                     assertThat(u.getCause()).isInstanceOf(TargetFault.Refused.class).hasMessageContaining("422");
                 });
         // the batch of three, then one by one up to the bad one
-        assertThat(airtable.findAll(patchRequestedFor(urlEqualTo(PATH)))).extracting(r -> JSON.count(r.getBodyAsString()))
+        assertThat(airtable.findAll(patchRequestedFor(urlEqualTo(PATH)))).extracting(r -> records(r.getBodyAsString()))
                 .containsExactly(3, 1, 1);
     }
 
@@ -154,12 +154,10 @@ class AirtableSinkTest {
                 .build();
     }
 
-    /** Records in a request body. */
-    private static final class JSON {
-        private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
-        static int count(String body) {
-            return MAPPER.readTree(body).path("records").size();
-        }
+    /** The records in an upsert's body. */
+    static int records(String body) {
+        return JSON.readTree(body).path("records").size();
     }
 }

@@ -39,9 +39,9 @@ import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.TaskState;
 import dev.nightshift.events.Topics;
 import dev.nightshift.observability.KafkaTraces;
+import io.micrometer.tracing.Span;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -112,8 +112,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     /** A task record; {@code ack} commits up to it once its work and the work of every record before it ended. */
     public void received(int partition, long offset, Acknowledgment ack, TaskEvent event, Headers headers) {
-        Headers trace = new RecordHeaders(headers.toArray()); // the consumer reuses nothing, but the record is not ours to keep
-        post(() -> onReceived(partition, offset, ack, event, trace));
+        post(() -> onReceived(partition, offset, ack, event, headers));
     }
 
     /** A record that could not be read (it went to the dead-letter topic): it ends at once. */
@@ -712,13 +711,16 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         }, this::post);
     }
 
-    /** A run event, carrying its run's trace (or, before any attempt, the task's) on to report. */
+    /**
+     * A run event, carrying its attempt's trace on to report; one written outside an attempt (a wait, a run
+     * lost with its dispatcher) gets a span of its own in the task's trace.
+     */
     private ProducerRecord<String, Object> run(Version v, RunEvent event) {
         ProducerRecord<String, Object> record = new ProducerRecord<>(Topics.RUNS, event.getTaskKey(), event);
-        if (v.span != null) {
-            traces.inject(v.span, record.headers());
-        } else if (v.trace != null) {
-            v.trace.forEach(h -> record.headers().add(h));
+        Span span = v.span != null ? v.span : traces.start(v.trace, "nightshift run event");
+        traces.inject(span, record.headers());
+        if (span != v.span) {
+            span.end();
         }
         return record;
     }

@@ -124,7 +124,7 @@ public class GitHubSink extends CredentialedSink {
     private void fileFindings(RunEvent run, RunFinished finished, String repository) {
         String marker = OwnWrites.marker(run.getRunId(), FINDINGS);
         String summary = finished.getSummary() == null || finished.getSummary().isBlank() ? "(no summary)" : finished.getSummary().strip();
-        String body = RunMessages.cut(summary, properties.summaryMaxChars()) + "\n\n" + RunMessages.about(run) + "\n\n" + marker;
+        String body = OwnWrites.marked(RunMessages.cut(summary, properties.summaryMaxChars()) + "\n\n" + RunMessages.about(run), run.getRunId(), FINDINGS);
         writes.once(new WriteLog.Key(name(), run.getRunId(), FINDINGS), run.getTaskKey(),
                 () -> github.findRecentIssue(repository, marker),
                 () -> github.createIssue(repository, run.getWorker() + ": " + run.getTask().getTitle(), body));
@@ -154,6 +154,6 @@ public class GitHubSink extends CredentialedSink {
     }
 
     private static String body(RunEvent run, String text) {
-        return text + "\n\n" + OwnWrites.marker(run.getRunId(), COMMENT);
+        return OwnWrites.marked(text, run.getRunId(), COMMENT);
     }
 }

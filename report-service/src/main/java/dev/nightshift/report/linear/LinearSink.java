@@ -80,11 +80,8 @@ public class LinearSink extends CredentialedSink {
         TaskRequested requested = (TaskRequested) event.getBody();
         String session = ((LinearIssue) event.getTask().getReference()).getAgentSessionId();
         // one per task version: a follow-up prompt is a new version and is answered too
-        writes.once(new WriteLog.Key(name(), event.getTaskKey() + " " + requested.getTaskVersion(), "acknowledged"), event.getTaskKey(),
-                Optional::empty, () -> {
-                    linear.activity(session, Map.of("type", "thought", "body", RunMessages.acknowledged(requested.getWorker().getName())));
-                    return session;
-                });
+        activityOnce(new WriteLog.Key(name(), event.getTaskKey() + " " + requested.getTaskVersion(), "acknowledged"), event.getTaskKey(),
+                session, Map.of("type", "thought", "body", RunMessages.acknowledged(requested.getWorker().getName())));
     }
 
     @Override
@@ -161,7 +158,11 @@ public class LinearSink extends CredentialedSink {
      * before a crash and not yet noted is made again (a repeated thought, at worst a repeated response).
      */
     private void activityOnce(RunEvent run, String session, String step, Map<String, Object> content) {
-        writes.once(new WriteLog.Key(name(), run.getRunId(), step), run.getTaskKey(), Optional::empty, () -> {
+        activityOnce(new WriteLog.Key(name(), run.getRunId(), step), run.getTaskKey(), session, content);
+    }
+
+    private void activityOnce(WriteLog.Key key, String taskKey, String session, Map<String, Object> content) {
+        writes.once(key, taskKey, Optional::empty, () -> {
             linear.activity(session, content);
             return session;
         });
@@ -179,6 +180,6 @@ public class LinearSink extends CredentialedSink {
     }
 
     private static String body(RunEvent run, String text) {
-        return text + "\n\n" + OwnWrites.marker(run.getRunId(), COMMENT);
+        return OwnWrites.marked(text, run.getRunId(), COMMENT);
     }
 }

@@ -192,8 +192,6 @@ public class SinkListeners implements SmartLifecycle {
             throw new BatchListenerFailedException(unwritten.getMessage(), unwritten.getCause(), records.get(unwritten.index()));
         }
         events.forEach(event -> count(sink, event.getBody()));
-        records.clear();
-        events.clear();
     }
 
     private void listen(Sink sink, String topic, String group, GenericMessageListener<?> listener, DefaultErrorHandler errors,

@@ -103,14 +103,13 @@ public class TodoistSink extends CredentialedSink {
         String marker = OwnWrites.marker(run.getRunId(), write);
         writes.once(new WriteLog.Key(name(), run.getRunId(), write), run.getTaskKey(),
                 () -> todoist.findComment(taskId, marker),
-                () -> todoist.comment(taskId, text + "\n\n" + marker, requestId(run, write)));
+                () -> todoist.comment(taskId, OwnWrites.marked(text, run.getRunId(), write), requestId(run, write)));
     }
 
     /** The "working on it" comment, with the latest progress lines: only once it exists. */
     private void editStarted(RunEvent run, List<String> lines) {
         writes.made(new WriteLog.Key(name(), run.getRunId(), STARTED))
-                .ifPresent(id -> todoist.editComment(id, RunMessages.progress(run, lines)
-                        + "\n\n" + OwnWrites.marker(run.getRunId(), STARTED)));
+                .ifPresent(id -> todoist.editComment(id, OwnWrites.marked(RunMessages.progress(run, lines), run.getRunId(), STARTED)));
     }
 
     /** Read, add, write: the labels a person set survive. */
