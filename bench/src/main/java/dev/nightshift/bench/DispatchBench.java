@@ -30,7 +30,9 @@ import dev.nightshift.events.TrustedEvents;
 import dev.nightshift.events.WorkerSpec;
 import dev.nightshift.standalone.DispatchProcess;
 import dev.nightshift.standalone.SharedInfrastructure;
+import dev.nightshift.signing.SignedSerializer;
 import dev.nightshift.standalone.StandInAgent;
+import dev.nightshift.standalone.TestSigningKey;
 import dev.nightshift.standalone.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -84,7 +86,9 @@ public final class DispatchBench {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "io.apicurio.registry.serde.avro.AvroKafkaSerializer");
+        // signed as ingest signs: dispatch refuses task records no Nightshift service signed
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, SignedSerializer.class.getName());
+        p.putAll(TestSigningKey.producerProperties(TestSigningKey.KEY));
         p.put("apicurio.registry.url", infra.registryUrl());
         p.put("apicurio.registry.auto-register", "true");
         p.put("apicurio.registry.dereference-schema", "true");

@@ -30,6 +30,7 @@ import dev.nightshift.ingest.github.GitHubSignature;
 import dev.nightshift.ingest.todoist.TodoistSignature;
 import dev.nightshift.standalone.GitHubWebhooks;
 import dev.nightshift.standalone.SharedInfrastructure;
+import dev.nightshift.standalone.TestSigningKey;
 import dev.nightshift.standalone.TodoistWebhooks;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -91,6 +92,7 @@ public final class IngestBench {
         settings.put("nightshift.ingest.todoist.client-secret", SECRET);
         settings.put("nightshift.ingest.github.webhook-secret", GITHUB_SECRET);
         settings.put("logging.level.dev.nightshift", "WARN");
+        settings.put("nightshift.signing.key", TestSigningKey.KEY);
         List<String> arguments = new ArrayList<>();
         settings.forEach((k, v) -> arguments.add("--" + k + "=" + v));
         arguments.add("--server.port=0");

@@ -28,6 +28,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import dev.nightshift.signing.SignedSerializer;
+import dev.nightshift.standalone.TestSigningKey;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -64,7 +66,9 @@ final class MinimalPipeline implements AutoCloseable {
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "4000");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "io.apicurio.registry.serde.avro.AvroKafkaSerializer");
+        // signed as ingest signs (the HMAC costs microseconds), so the baseline writes records a dispatcher would take
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, SignedSerializer.class.getName());
+        p.putAll(TestSigningKey.producerProperties(TestSigningKey.KEY));
         p.put("apicurio.registry.url", registryUrl);
         p.put("apicurio.registry.auto-register", "true");
         p.put("apicurio.registry.dereference-schema", "true");

@@ -46,6 +46,7 @@ import dev.nightshift.events.TrustedEvents;
 import dev.nightshift.report.ReportApplication;
 import dev.nightshift.standalone.ReportParts;
 import dev.nightshift.standalone.SharedInfrastructure;
+import dev.nightshift.standalone.TestSigningKey;
 import dev.nightshift.standalone.TopicWriter;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -102,6 +103,7 @@ public final class ReportBench {
                 "--nightshift.report.todoist.limits.requests=1000",
                 "--nightshift.report.todoist.limits.period=1s",
                 "--logging.level.dev.nightshift=WARN",
+                "--nightshift.signing.key=" + TestSigningKey.KEY,
                 "--server.port=0"));
         String only = args.length > 2 ? args[2] : ""; // ./nightshift bench report [airtable|github|todoist]
         try (ConfigurableApplicationContext app = ReportApplication.builder().registerShutdownHook(false).run(arguments.toArray(String[]::new))) {

@@ -20,7 +20,9 @@ public class RefusedRecord extends SerializationException {
         /** signed with a key id this service does not accept */
         UNKNOWN_KEY("unknown-key"),
         /** the signature does not match the record */
-        MIS_SIGNED("mis-signed");
+        MIS_SIGNED("mis-signed"),
+        /** signed, but under another record key than the event's own task key (moved to another partition) */
+        KEY_MISMATCH("key-mismatch");
 
         private final String tag;
 

@@ -96,6 +96,7 @@ class DispatchClusterIT {
         settings.put("nightshift.ingest.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-token", "report-token");
+        settings.put("nightshift.signing.key", TestSigningKey.KEY);
         settings.put("logging.include-application-name", false);
         report = Services.run(ReportApplication.builder(), settings, 0);
         ingest = Services.run(IngestApplication.builder(), settings, 0);

@@ -59,7 +59,9 @@ public final class DispatchProcess implements AutoCloseable {
                 "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 DispatchApplication.class.getName()));
         all.forEach((k, v) -> cmd.add("--" + k + "=" + v));
-        Process process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd);
+        builder.environment().putAll(TestSigningKey.environment());
+        Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new DispatchProcess(name, workspaces, process, log);
     }
 

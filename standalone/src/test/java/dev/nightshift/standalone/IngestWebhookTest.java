@@ -209,6 +209,7 @@ class IngestWebhookTest {
                 "--nightshift.ingest.todoist.client-secret=" + RunningNightshift.CLIENT_SECRET,
                 "--nightshift.ingest.github.webhook-secret=" + RunningNightshift.GITHUB_SECRET,
                 "--nightshift.ingest.linear.webhook-secret=" + RunningNightshift.LINEAR_SECRET,
+                "--nightshift.signing.key=" + TestSigningKey.KEY,
                 "--logging.include-application-name=false")) {
             String url = "http://127.0.0.1:" + ingest.getEnvironment().getProperty("local.server.port") + "/webhooks/todoist";
             String taskId = EndToEndTest.newTaskId();

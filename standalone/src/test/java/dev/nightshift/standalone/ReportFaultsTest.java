@@ -101,6 +101,7 @@ class ReportFaultsTest {
                 "--nightshift.report.airtable.limits.in-call-wait=1s",
                 "--nightshift.report.airtable.limits.rate-limit-wait=3s",
                 "--server.port=0",
+                "--nightshift.signing.key=" + TestSigningKey.KEY,
                 "--logging.include-application-name=false"));
         report = ReportApplication.builder().registerShutdownHook(false).run(args.toArray(String[]::new));
     }

@@ -35,7 +35,9 @@ final class ReportProcess implements AutoCloseable {
                 ReportApplication.class.getName()));
         all.forEach((k, v) -> cmd.add("--" + k + "=" + v));
         Files.createDirectories(log.getParent());
-        return new ReportProcess(new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(cmd);
+        builder.environment().putAll(TestSigningKey.environment());
+        return new ReportProcess(builder.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start(), log);
     }
 

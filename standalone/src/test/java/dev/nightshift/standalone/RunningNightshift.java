@@ -291,6 +291,7 @@ public final class RunningNightshift {
         settings.put("nightshift.dispatch.sandbox.network", "allowlist");
         settings.put("nightshift.dispatch.spend.daily-ceiling-usd", 1_000_000);
         settings.put("nightshift.dispatch.lease-ttl", "6s");
+        settings.put("nightshift.signing.key", TestSigningKey.KEY);
         settings.put("logging.include-application-name", false);
         return new RunningNightshift(todoist, Services.start(settings, 0, 0, 0), workspaces, catalogue, settings);
     }

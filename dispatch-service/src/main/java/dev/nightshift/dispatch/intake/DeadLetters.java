@@ -3,6 +3,7 @@ package dev.nightshift.dispatch.intake;
 import java.util.Map;
 
 import dev.nightshift.events.Topics;
+import dev.nightshift.signing.RecordRefusals;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -18,8 +19,8 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.FixedBackOff;
 
 /**
- * Task records dispatch cannot read are parked on nightshift.tasks.dlt, as the bytes that arrived, with
- * the exception in headers.
+ * Task records dispatch cannot read, or refuses as not signed by a Nightshift service, are parked on
+ * nightshift.tasks.dlt, as the bytes that arrived, with the exception (and a refusal's reason) in headers.
  */
 @Configuration
 class DeadLetters {
@@ -34,7 +35,10 @@ class DeadLetters {
     ConsumerRecordRecoverer taskDeadLetters(ProducerFactory<Object, Object> producers) {
         KafkaTemplate<Object, Object> bytes = new KafkaTemplate<>(producers,
                 Map.of(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
-        return new DeadLetterPublishingRecoverer(bytes, (record, e) -> new TopicPartition(Topics.deadLetters(record.topic()), -1));
+        DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(bytes,
+                (record, e) -> new TopicPartition(Topics.deadLetters(record.topic()), -1));
+        recoverer.setHeadersFunction((record, e) -> RecordRefusals.reasonHeaders(e));
+        return recoverer;
     }
 
     /**

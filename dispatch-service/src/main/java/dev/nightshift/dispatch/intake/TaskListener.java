@@ -6,7 +6,9 @@ import java.util.Map;
 import dev.nightshift.dispatch.engine.Dispatcher;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.Topics;
-import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import dev.nightshift.signing.RecordRefusals;
+import dev.nightshift.signing.RefusedRecord;
+import dev.nightshift.signing.VerifyingDeserializer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +21,9 @@ import org.springframework.stereotype.Component;
 /**
  * Consumes nightshift.tasks and hands each record to the dispatcher without waiting for its work, so the
  * consumer keeps polling while runs go on. Offsets are committed by the dispatcher (manual acknowledgment)
- * once the work of every record before them has ended. Values arrive as bytes and are decoded here: an
- * undecodable record goes to the dead-letter topic and is counted as ended, never holding the commits back.
+ * once the work of every record before them has ended. Values arrive as bytes and are verified and decoded
+ * here: a record no Nightshift service signed (or signed for another task key), or an undecodable one, goes
+ * to the dead-letter topic and is counted as ended, never holding the commits back, and never run.
  */
 @Component
 class TaskListener {
@@ -29,11 +32,13 @@ class TaskListener {
 
     private final Dispatcher dispatcher;
     private final ConsumerRecordRecoverer deadLetters;
-    private final AvroKafkaDeserializer<TaskEvent> decoder = new AvroKafkaDeserializer<>();
+    private final RecordRefusals refusals;
+    private final VerifyingDeserializer<TaskEvent> decoder = new VerifyingDeserializer<>();
 
-    TaskListener(Dispatcher dispatcher, ConsumerRecordRecoverer deadLetters, KafkaProperties kafka) {
+    TaskListener(Dispatcher dispatcher, ConsumerRecordRecoverer deadLetters, RecordRefusals refusals, KafkaProperties kafka) {
         this.dispatcher = dispatcher;
         this.deadLetters = deadLetters;
+        this.refusals = refusals;
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         decoder.configure(config, false);
     }
@@ -46,6 +51,17 @@ class TaskListener {
             if (event == null) {
                 throw new IllegalArgumentException("empty value");
             }
+            if (!event.getTaskKey().equals(record.key())) {
+                // the signature covers the value, not the record key: a signed task moved to another key is refused
+                throw new RefusedRecord(RefusedRecord.Reason.KEY_MISMATCH, record.topic());
+            }
+        } catch (RefusedRecord e) {
+            log.error("task record {}-{}@{} (key {}) refused, parked on {}: {}", record.topic(), record.partition(), record.offset(),
+                    record.key(), Topics.deadLetters(Topics.TASKS), e.reason().tag());
+            refusals.count(record.topic(), e);
+            deadLetters.accept(record, e);
+            dispatcher.undecodable(record.partition(), record.offset(), ack);
+            return;
         } catch (RuntimeException e) {
             log.error("task record {}-{} (key {}) is not a task event, parked on {}: {}", record.partition(), record.offset(),
                     record.key(), Topics.deadLetters(Topics.TASKS), e.getMessage());

@@ -13,6 +13,8 @@ import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.Topics;
 import dev.nightshift.report.ReportProperties;
 import dev.nightshift.report.writes.WriteLog;
+import dev.nightshift.signing.RecordRefusals;
+import dev.nightshift.signing.RefusedRecord;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -43,6 +45,7 @@ import org.springframework.kafka.listener.BatchMessageListener;
 import org.springframework.kafka.listener.GenericMessageListener;
 import org.springframework.kafka.listener.MessageListener;
 import org.springframework.kafka.support.serializer.SerializationUtils;
+import org.springframework.core.log.LogAccessor;
 import org.springframework.scheduling.concurrent.SimpleAsyncTaskScheduler;
 import org.springframework.stereotype.Component;
 import org.springframework.util.backoff.BackOff;
@@ -58,7 +61,9 @@ import org.springframework.util.backoff.FixedBackOff;
  * <li>rate limited: the event's partition pauses as long as the target asked, however often, never parked;</li>
  * <li>credential rejected: the sink's gate closes, events wait, a check every
  *     {@code credential-check-interval} reopens it; never parked;</li>
- * <li>refused, or undecodable: parked at once, with the reason in the record's headers.</li>
+ * <li>refused, or undecodable: parked at once, with the reason in the record's headers;</li>
+ * <li>not signed by a Nightshift service (unsigned, unknown key, mis-signed): refused before it is read,
+ *     parked at once with the reason in header {@value RefusedRecord#REASON_HEADER}, counted, never written.</li>
  * </ul>
  * Backoff pauses the partition (spring-kafka's {@link ContainerPausingBackOffHandler}) rather than sleeping,
  * so a long wait never costs the consumer its place in the group.
@@ -67,6 +72,7 @@ import org.springframework.util.backoff.FixedBackOff;
 public class SinkListeners implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(SinkListeners.class);
+    private static final LogAccessor LOG = new LogAccessor(SinkListeners.class);
 
     private final List<Sink> sinks;
     private final ConcurrentKafkaListenerContainerFactory<Object, Object> factory;
@@ -76,13 +82,14 @@ public class SinkListeners implements SmartLifecycle {
     private final ReportProperties properties;
     private final MeterRegistry meters;
     private final WriteLog writes;
+    private final RecordRefusals refusals;
     private final List<ConcurrentMessageListenerContainer<Object, Object>> containers = new ArrayList<>();
     private SimpleAsyncTaskScheduler scheduler;
     private volatile boolean running;
 
     public SinkListeners(List<Sink> sinks, ConcurrentKafkaListenerContainerFactory<Object, Object> factory,
             ProducerFactory<Object, Object> producers, KafkaTemplate<Object, Object> avro, KafkaAdmin admin,
-            ReportProperties properties, MeterRegistry meters, WriteLog writes) {
+            ReportProperties properties, MeterRegistry meters, WriteLog writes, RecordRefusals refusals) {
         this.sinks = sinks;
         this.factory = factory;
         this.producers = producers;
@@ -91,6 +98,7 @@ public class SinkListeners implements SmartLifecycle {
         this.properties = properties;
         this.meters = meters;
         this.writes = writes;
+        this.refusals = refusals;
     }
 
     /** Where a sink parks the events it cannot write. */
@@ -117,7 +125,9 @@ public class SinkListeners implements SmartLifecycle {
             admin.createOrModifyTopics(TopicBuilder.name(deadLetters(sink.name())).partitions(1).build());
             DeadLetterPublishingRecoverer parking = new DeadLetterPublishingRecoverer(templates,
                     (record, e) -> new TopicPartition(deadLetters(sink.name()), -1));
+            parking.setHeadersFunction((record, e) -> RecordRefusals.reasonHeaders(e));
             DefaultErrorHandler errors = errorHandler(sink, pauses, (record, e) -> {
+                RefusedRecord.in(e).ifPresent(refused -> refusals.count(record.topic(), refused));
                 log.error("the {} sink parks the event at {}-{}@{} on {}: {}", sink.name(), record.topic(), record.partition(),
                         record.offset(), deadLetters(sink.name()), reason(e));
                 parking.accept(record, e);
@@ -156,8 +166,10 @@ public class SinkListeners implements SmartLifecycle {
                 sink.acknowledge(event);
                 count(sink, event.getBody());
             }
-        }, errorHandler(sink, pauses, (record, e) -> log.warn("the {} sink drops the acknowledgement of {}-{}@{}: {}", sink.name(),
-                record.topic(), record.partition(), record.offset(), reason(e))), Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest"));
+        }, errorHandler(sink, pauses, (record, e) -> {
+            RefusedRecord.in(e).ifPresent(refused -> refusals.count(record.topic(), refused));
+            log.warn("the {} sink drops the acknowledgement of {}-{}@{}: {}", sink.name(), record.topic(), record.partition(), record.offset(), reason(e));
+        }), Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest"));
         log.info("the {} sink acknowledges task requests (group {})", sink.name(), group);
     }
 
@@ -171,9 +183,10 @@ public class SinkListeners implements SmartLifecycle {
             List<RunEvent> events = new ArrayList<>();
             for (ConsumerRecord<Object, Object> record : records) {
                 if (record.value() == null && record.headers().lastHeader(SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER) != null) {
-                    // undecodable: what comes before it is written, it is parked as a record listener would
+                    // undecodable or refused: what comes before it is written, it is parked as a record listener would
                     write(sink, wanted, events);
-                    throw new BatchListenerFailedException("undecodable run event", record);
+                    throw new BatchListenerFailedException("undecodable run event",
+                            SerializationUtils.getExceptionFromHeader(record, SerializationUtils.VALUE_DESERIALIZER_EXCEPTION_HEADER, LOG), record);
                 }
                 if (record.value() instanceof RunEvent event && sink.wants(event)) {
                     wanted.add(record);
