@@ -111,11 +111,21 @@ public record DispatchProperties(
             @DefaultValue({"Read", "Write", "Edit", "MultiEdit", "Glob", "Grep", "LS", "TodoWrite", "WebSearch", "WebFetch"}) List<String> allowedTools,
             @DefaultValue("1h") Duration maxWallTime,
             @DefaultValue("3") @Min(1) int maxAttempts,
-            @DefaultValue({"none", "allowlist", "host"}) List<NetworkMode> networks,
+            // host shares the host's network (its loopback, the broker, every management port): an operator adds it
+            @DefaultValue({"none", "allowlist"}) List<NetworkMode> networks,
             @Valid @DefaultValue MaxLimits limits,
             @DefaultValue("20") @Positive double maxCostUsd,
             @DefaultValue("2") @Positive double defaultCostUsd,
             @DefaultValue("16MB") DataSize maxOutput) {
+
+        public Ceiling {
+            if (maxWallTime == null || maxWallTime.isNegative() || maxWallTime.isZero()) {
+                throw new IllegalArgumentException("nightshift.dispatch.ceiling.max-wall-time must be positive, is " + maxWallTime);
+            }
+            if (maxOutput != null && maxOutput.toBytes() <= 0) {
+                throw new IllegalArgumentException("nightshift.dispatch.ceiling.max-output must be positive, is " + maxOutput);
+            }
+        }
     }
 
     public enum NetworkMode { NONE, ALLOWLIST, HOST }
@@ -129,6 +139,10 @@ public record DispatchProperties(
             @DefaultValue("4096") @Min(64) int openFiles,
             @DefaultValue("2GB") DataSize workspace,
             @DefaultValue("1GB") DataSize tmp) {
+
+        public DefaultLimits {
+            new RunLimits(memory, processes, cpuTime, fileSize, openFiles, workspace, tmp).requirePositive("nightshift.dispatch.sandbox.limits");
+        }
 
         public RunLimits toRunLimits() {
             return new RunLimits(memory, processes, cpuTime, fileSize, openFiles, workspace, tmp);
@@ -144,6 +158,10 @@ public record DispatchProperties(
             @DefaultValue("65536") int openFiles,
             @DefaultValue("8GB") DataSize workspace,
             @DefaultValue("4GB") DataSize tmp) {
+
+        public MaxLimits {
+            new RunLimits(memory, processes, cpuTime, fileSize, openFiles, workspace, tmp).requirePositive("nightshift.dispatch.ceiling.limits");
+        }
 
         public RunLimits toRunLimits() {
             return new RunLimits(memory, processes, cpuTime, fileSize, openFiles, workspace, tmp);

@@ -35,6 +35,10 @@ public record Ceiling(DispatchProperties.Ceiling limits) {
         if (wallTime.isNegative() || wallTime.isZero()) {
             return Optional.of("wall time must be positive");
         }
+        Integer turns = worker.getBudget().getMaxTurns();
+        if (turns != null && turns < 1) {
+            return Optional.of("max turns " + turns + " must be positive");
+        }
         Double cost = worker.getBudget().getMaxCostUsd();
         if (cost != null && (cost <= 0 || cost > limits.maxCostUsd())) {
             return Optional.of("max cost $" + cost + " is outside (0, " + limits.maxCostUsd() + "] (nightshift.dispatch.ceiling.max-cost-usd)");

@@ -23,6 +23,27 @@ import org.springframework.util.unit.DataSize;
  */
 public record Confinements(DispatchProperties.Sandbox defaults, DispatchProperties.Ceiling ceiling) {
 
+    /** Dispatch's own defaults must fit its ceiling, or every worker that names nothing would be refused. */
+    public Confinements {
+        if (!ceiling.networks().contains(defaults.network())) {
+            throw new IllegalArgumentException("nightshift.dispatch.sandbox.network " + name(defaults.network())
+                    + " is not allowed by nightshift.dispatch.ceiling.networks " + ceiling.networks());
+        }
+        List<String> over = new ArrayList<>();
+        RunLimits d = defaults.limits().toRunLimits();
+        RunLimits max = ceiling.limits().toRunLimits();
+        check(over, "memory", d, max, r -> r.memory().toBytes());
+        check(over, "processes", d, max, r -> (long) r.processes());
+        check(over, "cpu-time", d, max, r -> r.cpuTime().toMillis());
+        check(over, "file-size", d, max, r -> r.fileSize().toBytes());
+        check(over, "open-files", d, max, r -> (long) r.openFiles());
+        check(over, "workspace", d, max, r -> r.workspace().toBytes());
+        check(over, "tmp", d, max, r -> r.tmp().toBytes());
+        if (!over.isEmpty()) {
+            throw new IllegalArgumentException("nightshift.dispatch.sandbox.limits: " + String.join("; ", over));
+        }
+    }
+
     /** Why this worker's sandbox may not be granted here, or empty when it may. */
     public Optional<String> refusal(WorkerSpec worker) {
         SandboxSpec s = worker.getSandbox();
@@ -41,6 +62,11 @@ public record Confinements(DispatchProperties.Sandbox defaults, DispatchProperti
             return Optional.of(e.getMessage());
         }
         RunLimits asked = limits(s);
+        List<String> notPositive = asked.notPositive();
+        if (!notPositive.isEmpty()) {
+            // -1 would reach the memory cgroup as "unlimited", 0 pids as no check at all
+            return Optional.of("limits must be positive: " + String.join(", ", notPositive));
+        }
         RunLimits max = ceiling.limits().toRunLimits();
         List<String> over = new ArrayList<>();
         check(over, "memory", asked, max, r -> r.memory().toBytes());

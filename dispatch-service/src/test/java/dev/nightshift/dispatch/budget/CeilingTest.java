@@ -1,6 +1,7 @@
 package dev.nightshift.dispatch.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
@@ -45,6 +46,30 @@ class CeilingTest {
         Ceiling open = new Ceiling(new DispatchProperties.Ceiling(List.of("claude"), List.of("*"), Duration.ofHours(1), 3,
             List.of(DispatchProperties.NetworkMode.values()), null, 5.0, 1.0, null));
         assertThat(open.refusal(worker("claude", List.of("Bash(anything:*)"), Duration.ofMinutes(1)))).isEmpty();
+    }
+
+    @Test
+    void refusesLimitsThatAreNotPositive() {
+        assertThat(ceiling.refusal(worker("claude", List.of(), Duration.ofMillis(-1))))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo("wall time must be positive"));
+        WorkerSpec endless = worker("claude", List.of(), Duration.ofMinutes(1));
+        endless.getBudget().setMaxTurns(-1);
+        assertThat(ceiling.refusal(endless)).hasValueSatisfying(r -> assertThat(r).isEqualTo("max turns -1 must be positive"));
+        WorkerSpec free = worker("claude", List.of(), Duration.ofMinutes(1));
+        free.getBudget().setMaxCostUsd(-1.0);
+        assertThat(ceiling.refusal(free)).hasValueSatisfying(r -> assertThat(r).contains("max cost $-1.0 is outside (0, 5.0]"));
+        WorkerSpec none = worker("claude", List.of(), Duration.ofMinutes(1));
+        none.getBudget().setMaxAttempts(0);
+        assertThat(ceiling.refusal(none)).hasValueSatisfying(r -> assertThat(r).contains("0 attempts are outside 1..3"));
+    }
+
+    @Test
+    void aCeilingWithoutAPositiveWallTimeOrOutputDoesNotStart() {
+        assertThatThrownBy(() -> new DispatchProperties.Ceiling(List.of("claude"), List.of("*"), Duration.ZERO, 3,
+                List.of(), null, 5.0, 1.0, null)).hasMessage("nightshift.dispatch.ceiling.max-wall-time must be positive, is PT0S");
+        assertThatThrownBy(() -> new DispatchProperties.Ceiling(List.of("claude"), List.of("*"), Duration.ofHours(1), 3,
+                List.of(), null, 5.0, 1.0, org.springframework.util.unit.DataSize.ofBytes(-1)))
+                .hasMessage("nightshift.dispatch.ceiling.max-output must be positive, is -1B");
     }
 
     @Test

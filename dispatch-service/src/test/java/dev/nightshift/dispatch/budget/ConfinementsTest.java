@@ -1,6 +1,7 @@
 package dev.nightshift.dispatch.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +62,51 @@ class ConfinementsTest {
         assertThat(confinements.refusal(worker(SandboxSpec.newBuilder().setAllowHosts(List.of("a b")).build())))
                 .hasValueSatisfying(r -> assertThat(r).contains("'a b'"));
         assertThat(confinements.refusal(worker(null))).isEmpty();
+    }
+
+    @Test
+    void theDefaultCeilingAllowsNoNetworkAndTheAllowlistButNotTheHostsNetwork() {
+        DispatchProperties defaults = Sandboxes.properties(Path.of("/tmp/ws"), Map.of());
+        assertThat(defaults.ceiling().networks()).containsExactly(DispatchProperties.NetworkMode.NONE, DispatchProperties.NetworkMode.ALLOWLIST);
+        Confinements byDefault = new Confinements(defaults.sandbox(), defaults.ceiling());
+        assertThat(byDefault.refusal(worker(SandboxSpec.newBuilder().setNetwork("host").build())))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo("network host is not allowed by nightshift.dispatch.ceiling.networks [NONE, ALLOWLIST]"));
+        assertThat(byDefault.refusal(worker(SandboxSpec.newBuilder().setNetwork("none").build()))).isEmpty();
+        assertThat(byDefault.refusal(worker(SandboxSpec.newBuilder().setNetwork("allowlist").build()))).isEmpty();
+
+        DispatchProperties withHost = Sandboxes.properties(Path.of("/tmp/ws"), Map.of("nightshift.dispatch.ceiling.networks", "none,allowlist,host"));
+        assertThat(new Confinements(withHost.sandbox(), withHost.ceiling()).of(worker(SandboxSpec.newBuilder().setNetwork("host").build())).network())
+                .isEqualTo(new Network.Host());
+    }
+
+    @Test
+    void aLimitThatIsNotPositiveIsRefusedNotTakenAsUnlimited() {
+        assertThat(confinements.refusal(worker(SandboxSpec.newBuilder().setMemoryBytes(-1L).build())))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo("limits must be positive: memory -1B"));
+        assertThat(confinements.refusal(worker(SandboxSpec.newBuilder().setProcesses(0).setCpuTimeMillis(-5L).setOpenFiles(-1)
+                .setFileSizeBytes(0L).setWorkspaceBytes(-2L).setTmpBytes(Long.MIN_VALUE).build())))
+                .hasValueSatisfying(r -> assertThat(r).startsWith("limits must be positive: ")
+                        .contains("processes 0", "cpu-time PT-0.005S", "file-size 0B", "open-files -1", "workspace -2B", "tmp "));
+    }
+
+    @Test
+    void limitSettingsThatAreNotPositiveStopStartUpNamingTheSetting() {
+        assertThatThrownBy(() -> Sandboxes.properties(Path.of("/tmp/ws"), Map.of("nightshift.dispatch.ceiling.limits.memory", "-1")))
+                .rootCause().hasMessageContaining("every limit must be positive: nightshift.dispatch.ceiling.limits.memory -1B");
+        assertThatThrownBy(() -> Sandboxes.properties(Path.of("/tmp/ws"), Map.of("nightshift.dispatch.sandbox.limits.processes", "0")))
+                .rootCause().hasMessageContaining("nightshift.dispatch.sandbox.limits.processes 0");
+        assertThatThrownBy(() -> Sandboxes.properties(Path.of("/tmp/ws"), Map.of("nightshift.dispatch.ceiling.limits.cpu-time", "0s")))
+                .rootCause().hasMessageContaining("nightshift.dispatch.ceiling.limits.cpu-time PT0S");
+    }
+
+    @Test
+    void defaultsBeyondTheCeilingStopStartUpNamingBothSettings() {
+        DispatchProperties host = Sandboxes.properties(Path.of("/tmp/ws"), Map.of("nightshift.dispatch.sandbox.network", "host"));
+        assertThatThrownBy(() -> new Confinements(host.sandbox(), host.ceiling()))
+                .hasMessage("nightshift.dispatch.sandbox.network host is not allowed by nightshift.dispatch.ceiling.networks [NONE, ALLOWLIST]");
+        DispatchProperties big = Sandboxes.properties(Path.of("/tmp/ws"), Map.of("nightshift.dispatch.sandbox.limits.memory", "16GB"));
+        assertThatThrownBy(() -> new Confinements(big.sandbox(), big.ceiling()))
+                .hasMessageContaining("nightshift.dispatch.sandbox.limits: limit memory 17179869184 exceeds nightshift.dispatch.ceiling.limits.memory");
     }
 
     private static WorkerSpec worker(SandboxSpec sandbox) {
