@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,12 +41,25 @@ class IngestSettingsTest {
                 .hasStackTraceContaining(workers + ": workers[0] (writer): budget.wall-time 'later' is not a duration");
     }
 
+    @Test
+    void withoutASigningKeyIngestDoesNotStartAndNamesIt() throws Exception {
+        Path workers = Files.writeString(dir.resolve("workers.yml"), VALID);
+        assertThatThrownBy(() -> start("--nightshift.ingest.workers-file=" + workers, "--nightshift.ingest.todoist.client-secret=s",
+                "--nightshift.signing.key="))
+                .hasStackTraceContaining("nightshift.signing.key (NIGHTSHIFT_SIGNING_KEY) is not set");
+        assertThatThrownBy(() -> start("--nightshift.ingest.workers-file=" + workers, "--nightshift.ingest.todoist.client-secret=s",
+                "--nightshift.signing.key=dev:local-dev-secret"))
+                .hasStackTraceContaining("nightshift.signing.key (NIGHTSHIFT_SIGNING_KEY) (key id dev) holds a well-known placeholder secret");
+    }
+
     private static void start(String... args) {
-        String[] all = new String[args.length + 2];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--server.port=0";
-        all[args.length + 1] = "--spring.kafka.bootstrap-servers=127.0.0.1:1";
-        IngestApplication.builder().registerShutdownHook(false).run(all).close();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--server.port=0");
+        all.add("--spring.kafka.bootstrap-servers=127.0.0.1:1");
+        if (all.stream().noneMatch(a -> a.startsWith("--nightshift.signing.key="))) {
+            all.add("--nightshift.signing.key=test:" + "k".repeat(32));
+        }
+        IngestApplication.builder().registerShutdownHook(false).run(all.toArray(String[]::new)).close();
     }
 
     private static final String VALID = """
