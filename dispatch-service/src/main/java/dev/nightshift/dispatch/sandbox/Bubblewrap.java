@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * bubblewrap: new namespaces (a network only as the run's {@link Network} says), no capabilities and no
  * further user namespaces, the listed system paths read-only, the workspace and /tmp as size-bounded
- * in-memory file systems, a cleared environment. The agent is a child of pid 1 in its own pid namespace
+ * in-memory file systems, only the environment it is given (bwrap's own environment, never on a command
+ * line). The agent is a child of pid 1 in its own pid namespace
  * and dies with its parent, so nothing it started outlives it. Started as root, the agent runs as an
  * unprivileged uid, inside its run's cgroups (memory, processes) where those are writable.
  *
@@ -120,7 +122,8 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         List<String> launcher = new ArrayList<>();
         // limits are set (and cgroups joined) before anything of the run exists, so all of it inherits them
         String join = run.cgroup() == null ? "" : run.cgroup().joinCommands();
-        launcher.addAll(List.of("/bin/sh", "-c", join
+        // unset PWD: the host shell would export its own working directory into the agent's environment
+        launcher.addAll(List.of("/bin/sh", "-c", "unset PWD OLDPWD && " + join
                 + "ulimit -t " + Math.max(1, limits.cpuTime().toSeconds())
                 + " && ulimit -f " + Math.max(1, limits.fileSize().toBytes() / 512)
                 + " && ulimit -n " + limits.openFiles()
@@ -153,12 +156,14 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
                 prelude.append("cp -R ").append(TEMPLATE).append("/. ").append(WORKSPACE).append("/ && ");
             }
         }
-        launcher.addAll(List.of("--chdir", WORKSPACE, "--clearenv"));
-        environment.forEach((k, v) -> launcher.addAll(List.of("--setenv", k, v)));
+        launcher.addAll(List.of("--chdir", WORKSPACE));
+        // the agent's environment is bwrap's own, which it passes on: a value on the command line would be in
+        // /proc/PID/cmdline for anyone to read, inside the sandbox (its pid 1) and on the host (ps)
+        Map<String, String> env = new HashMap<>(environment);
         if (run.door() != null) {
             launcher.addAll(List.of("--bind", run.door().socket().toString(), EGRESS_SOCKET));
             for (String name : List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")) {
-                launcher.addAll(List.of("--setenv", name, PROXY_URL));
+                env.put(name, PROXY_URL);
             }
             // the bridge listens before the agent may start: a hex address:port in LISTEN state (0A) in /proc/net/tcp
             prelude.append(socat).append(" TCP-LISTEN:").append(PROXY_PORT).append(",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:")
@@ -166,8 +171,7 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
                     .append(" 00000000:0000 0A' /proc/net/tcp; do sleep 0.001; done && ");
         }
         launcher.add("--");
-        // bwrap gets the minimal environment it needs itself; the agent's is set by --setenv
-        return new Launch(launcher, prelude.toString(), false, command, Map.of("PATH", "/usr/bin:/bin"),
+        return new Launch(launcher, prelude.toString(), false, command, Map.copyOf(env),
                 run.kept() != null ? run.kept() : Path.of("/"), null);
     }
 
