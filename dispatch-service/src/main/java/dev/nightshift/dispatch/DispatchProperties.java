@@ -165,6 +165,8 @@ public record DispatchProperties(
      * @param passEnv       names of dispatch's environment variables handed to every agent; secret-looking names
      *                      are refused (a credential belongs to one agent: agents.NAME.pass-env)
      * @param passSecretEnv allow secret-looking names in pass-env all the same
+     * @param seccomp       agents run under a seccomp filter denying io_uring, keyrings, bpf, perf, ptrace, mounts
+     *                      and namespaces (see SeccompFilter)
      */
     public record Sandbox(
             @DefaultValue("bubblewrap") Kind kind,
@@ -176,7 +178,8 @@ public record DispatchProperties(
             @DefaultValue({"/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates",
                     "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts", "/etc/localtime"}) List<String> readOnlyPaths,
             @DefaultValue({}) List<String> passEnv,
-            @DefaultValue("false") boolean passSecretEnv) {
+            @DefaultValue("false") boolean passSecretEnv,
+            @DefaultValue("true") boolean seccomp) {
 
         public enum Kind { BUBBLEWRAP, NONE }
     }

@@ -3,6 +3,7 @@ package dev.nightshift.dispatch.sandbox;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.egress.EgressProxy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * @param keepWorkspaces the workspace is a host directory kept after the run (for inspection), not bounded in size
  * @param egress         the proxy for {@link Network.Allowlist} runs
  * @param cgroups        where runs get their memory and process limits; null where cgroups are not writable
+ * @param seccomp        the {@link SeccompFilter} program every agent runs under; null for none
  */
 public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Path> readOnlyPaths, Path workspacesRoot,
-        boolean keepWorkspaces, EgressProxy egress, RunCgroups cgroups) implements Sandbox {
+        boolean keepWorkspaces, EgressProxy egress, RunCgroups cgroups, Path seccomp) implements Sandbox {
 
     private static final Logger log = LoggerFactory.getLogger(Bubblewrap.class);
     public static final String WORKSPACE = "/workspace";
@@ -44,20 +47,32 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
     private static final String PROXY_URL = "http://127.0.0.1:" + PROXY_PORT;
 
     /**
-     * Bubblewrap as this process can run it: as root, agents drop to {@code uid} through setpriv and get
-     * cgroups; otherwise they run as this process's own user. Empty when bwrap is not installed.
+     * Bubblewrap as this process can run it and as the settings say: as root, agents drop to
+     * {@code run-as-uid} through setpriv and get cgroups; otherwise they run as this process's own user.
+     * Empty when bwrap is not installed.
      */
-    public static Optional<Bubblewrap> forThisProcess(int uid, List<Path> readOnlyPaths, Path workspacesRoot, boolean keepWorkspaces,
+    public static Optional<Bubblewrap> forThisProcess(DispatchProperties.Sandbox settings, Path workspacesRoot, boolean keepWorkspaces,
             EgressProxy egress) throws IOException {
         Optional<Path> bwrap = Executables.find("bwrap");
         if (bwrap.isEmpty()) {
             return Optional.empty();
         }
+        int uid = settings.runAsUid();
         boolean root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
         Path setpriv = root ? Executables.require("setpriv", "to run agents as uid " + uid + " instead of root") : null;
         Path socat = Executables.require("socat", "to bridge sandboxes to their egress proxy (apt-get install -y socat)");
-        return Optional.of(new Bubblewrap(bwrap.get(), setpriv, socat, uid, readOnlyPaths, workspacesRoot, keepWorkspaces, egress,
-                RunCgroups.forThisProcess().orElse(null)));
+        Path seccomp = null;
+        if (settings.seccomp()) {
+            SeccompFilter.Arch arch = SeccompFilter.Arch.ofThisMachine().orElseThrow(() -> new IllegalStateException(
+                    "nightshift.dispatch.sandbox.seccomp=true but no seccomp filter is known for this machine's architecture ("
+                            + System.getProperty("os.arch") + "; x86_64 and aarch64 are): set it to false to run without one"));
+            // read by the launcher's shell (as this process's user) before it drops privileges: private to this user
+            seccomp = Files.createTempFile("nightshift-seccomp-", ".bpf", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+            Files.write(seccomp, new SeccompFilter(arch).bytes());
+        }
+        return Optional.of(new Bubblewrap(bwrap.get(), setpriv, socat, uid, settings.readOnlyPaths().stream().map(Path::of).toList(),
+                workspacesRoot, keepWorkspaces, egress, RunCgroups.forThisProcess().orElse(null), seccomp));
     }
 
     @Override
@@ -95,6 +110,13 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         if (cgroups != null) {
             cgroups.close();
         }
+        if (seccomp != null) {
+            try {
+                Files.deleteIfExists(seccomp);
+            } catch (IOException e) {
+                log.warn("seccomp filter {} not removed: {}", seccomp, e.getMessage());
+            }
+        }
     }
 
     private record Run(Bubblewrap bw, Confinement confinement, Path template, Path kept, RunCgroup cgroup, EgressProxy.Door door,
@@ -127,12 +149,16 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
                 + "ulimit -t " + Math.max(1, limits.cpuTime().toSeconds())
                 + " && ulimit -f " + Math.max(1, limits.fileSize().toBytes() / 512)
                 + " && ulimit -n " + limits.openFiles()
-                + " && exec \"$@\"", "nightshift-limits"));
+                // bwrap reads its seccomp program from a descriptor, which only a shell can give it here
+                + " && exec \"$@\"" + (seccomp == null ? "" : " 3< '" + seccomp + "'"), "nightshift-limits"));
         if (setpriv != null) {
             launcher.addAll(List.of(setpriv.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
         }
         launcher.addAll(List.of(bwrap.toString(), "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
                 "--disable-userns", "--cap-drop", "ALL"));
+        if (seccomp != null) {
+            launcher.addAll(List.of("--seccomp", "3"));
+        }
         if (run.confinement().network() instanceof Network.Host) {
             launcher.add("--share-net");
         }

@@ -84,6 +84,9 @@ class SandboxEscapeTest {
             internet.stop(0);
             hostService.close();
         }
+        if (sandbox != null) {
+            sandbox.close();
+        }
         if (egress != null) {
             egress.close();
         }
@@ -193,6 +196,66 @@ class SandboxEscapeTest {
         Pair r = beside(TIGHT, new Network.None(), "dd if=/dev/zero of=/dev/null bs=512M count=1 2>&1; echo dd-exit=$?");
 
         assertThat(r.escape().lines()).as("dd was killed, not allowed its 512 MB").anySatisfy(l -> assertThat(l).startsWith("dd-exit=137"));
+    }
+
+    @Test
+    void eachDeniedSystemCallGetsEpermAndCloneIntoANamespaceToo() throws Exception {
+        SeccompFilter.Arch arch = SeccompFilter.Arch.ofThisMachine().orElseThrow();
+        String probe = syscallProbe(arch);
+
+        Pair r = beside(TIGHT, new Network.None(), probe);
+
+        assertThat(r.escape().lines()).as("each denied call, then clone with CLONE_NEWUSER, then clone3")
+                .containsExactlyElementsOf(expectedVerdicts("1", "38"));
+    }
+
+    @Test
+    void withoutTheFilterTheSameCallsAreNotAllEperm() throws Exception {
+        // the control: the probe can tell a filtered sandbox from one without it
+        try (Bubblewrap unfiltered = Sandboxes.bubblewrap(Sandboxes.properties(root, Map.of("nightshift.dispatch.sandbox.seccomp", "false")),
+                egress)) {
+            List<String> lines = new CopyOnWriteArrayList<>();
+            try (SandboxRun run = unfiltered.open(UUID.randomUUID().toString(), null, new Confinement(new Network.None(), TIGHT))) {
+                agents.run(run.launch(List.of("/bin/bash", "-c", syscallProbe(SeccompFilter.Arch.ofThisMachine().orElseThrow())), ENV),
+                        Duration.ofSeconds(30), Duration.ofSeconds(1), lines::add, new CompletableFuture<>(), null);
+            }
+            assertThat(unfiltered.seccomp()).isNull();
+            assertThat(lines).hasSize(SeccompFilter.DENIED.size() + 2).isNotEqualTo(expectedVerdicts("1", "38"));
+            assertThat(lines).contains("io_uring_setup 14", "ptrace ok", "unshare ok"); // EFAULT: it read our null params
+        }
+    }
+
+    @Test
+    void nodeDoesFileAndProcessWorkUnderTheFilter() throws Exception {
+        assumeTrue(Executables.find("node").isPresent(), "node not installed");
+        String node = Executables.find("node").orElseThrow().toString();
+        String script = node + " -e 'const fs = require(\"fs/promises\"); (async () => { await fs.writeFile(\"/workspace/n\", \"x\".repeat(1e6)); "
+                + "const d = await fs.readFile(\"/workspace/n\"); const c = require(\"child_process\").execFileSync(\"/bin/echo\", [\"child\"]); "
+                + "console.log(\"node \" + d.length + \" \" + c.toString().trim()); })()'";
+
+        Pair r = beside(TIGHT, new Network.None(), script);
+
+        assertThat(r.escape().exit().exitCode()).as(r.escape().exit().stderrTail()).isZero();
+        assertThat(r.escape().lines()).containsExactly("node 1000000 child");
+    }
+
+    /** Prints "name errno" (or "name ok") for each denied call, clone with CLONE_NEWUSER and clone3, called with zeros. */
+    private static String syscallProbe(SeccompFilter.Arch arch) {
+        StringBuilder args = new StringBuilder();
+        for (String name : SeccompFilter.DENIED) {
+            args.append(' ').append(name).append(' ').append(arch.number(name)).append(" 0");
+        }
+        args.append(" clone ").append(arch.number("clone")).append(' ').append(0x10000000 | 17);
+        args.append(" clone3 ").append(arch.number("clone3")).append(" 0");
+        return "perl -e 'while (@ARGV) { my ($n, $nr, $a) = splice(@ARGV, 0, 3); my $r = syscall($nr + 0, $a + 0, 0, 0, 0, 0, 0); "
+                + "exit 0 if $r == 0 && $n eq \"clone\"; print \"$n \", ($r == -1 ? $! + 0 : \"ok\"), \"\\n\" }'" + args;
+    }
+
+    private static List<String> expectedVerdicts(String denied, String clone3) {
+        List<String> expected = new ArrayList<>(SeccompFilter.DENIED.stream().map(n -> n + " " + denied).toList());
+        expected.add("clone " + denied);
+        expected.add("clone3 " + clone3);
+        return expected;
     }
 
     @Test
