@@ -50,8 +50,7 @@ public final class SandboxBench {
 
         StringBuilder report = new StringBuilder();
         try (EgressProxy egress = new EgressProxy(Map.of(), Duration.ofSeconds(2), new SimpleMeterRegistry())) {
-            Bubblewrap sandbox = Bubblewrap.forThisProcess(properties.sandbox().runAsUid(),
-                    properties.sandbox().readOnlyPaths().stream().map(Path::of).toList(), root, false, egress)
+            Bubblewrap sandbox = Bubblewrap.forThisProcess(properties.sandbox(), root, false, egress)
                     .orElseThrow(() -> new IllegalStateException("bwrap is not installed"));
             Confinement none = new Confinement(new Network.None(), properties.sandbox().limits().toRunLimits());
             Confinement allowlist = new Confinement(new Network.Allowlist(properties.sandbox().allowHosts()), properties.sandbox().limits().toRunLimits());

@@ -84,9 +84,12 @@ public record DispatchProperties(
      *               default: the agent's name
      * @param args   for command: arguments before the prompt
      * @param prompt for command: the prompt as the last argument (the default) or on stdin
+     * @param passEnv variables of dispatch's environment this agent alone gets (its credentials); default: its
+     *               kind's own (claude: ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, ANTHROPIC_AUTH_TOKEN;
+     *               codex: OPENAI_API_KEY, CODEX_API_KEY; command: none)
      */
     public record Agent(@NotBlank String binary, String kind, @DefaultValue({}) List<String> args,
-            @DefaultValue("argument") PromptVia prompt) {
+            @DefaultValue("argument") PromptVia prompt, List<String> passEnv) {
 
         public String kindOr(String name) {
             return kind == null || kind.isBlank() ? name : kind;
@@ -177,7 +180,11 @@ public record DispatchProperties(
      * @param limits        what a run gets unless its worker asks for other limits
      * @param runAsUid      the uid agents run as when dispatch itself runs as root
      * @param readOnlyPaths host paths visible read-only inside the sandbox
-     * @param passEnv       names of dispatch's environment variables handed to agents (e.g. the model's API key)
+     * @param passEnv       names of dispatch's environment variables handed to every agent; secret-looking names
+     *                      are refused (a credential belongs to one agent: agents.NAME.pass-env)
+     * @param passSecretEnv allow secret-looking names in pass-env all the same
+     * @param seccomp       agents run under a seccomp filter denying io_uring, keyrings, bpf, perf, ptrace, mounts
+     *                      and namespaces (see SeccompFilter)
      */
     public record Sandbox(
             @DefaultValue("bubblewrap") Kind kind,
@@ -188,7 +195,9 @@ public record DispatchProperties(
             @DefaultValue("65534") int runAsUid,
             @DefaultValue({"/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates",
                     "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts", "/etc/localtime"}) List<String> readOnlyPaths,
-            @DefaultValue({}) List<String> passEnv) {
+            @DefaultValue({}) List<String> passEnv,
+            @DefaultValue("false") boolean passSecretEnv,
+            @DefaultValue("true") boolean seccomp) {
 
         public enum Kind { BUBBLEWRAP, NONE }
     }

@@ -16,6 +16,14 @@ public interface AgentAdapter {
         return null;
     }
 
+    /**
+     * The variables of dispatch's environment this agent gets by default (its own model credentials, never
+     * another agent's); {@code nightshift.dispatch.agents.NAME.pass-env} replaces them.
+     */
+    default List<String> credentialEnv() {
+        return List.of();
+    }
+
     /** A parser for one run's output: it may keep state across lines. */
     LineParser newParser(AgentRequest request);
 

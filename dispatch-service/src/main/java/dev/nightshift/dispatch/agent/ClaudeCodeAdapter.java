@@ -18,6 +18,12 @@ public record ClaudeCodeAdapter(String name) implements AgentAdapter {
         this("claude");
     }
 
+    /** An API key, a subscription's OAuth token (claude setup-token), or a bearer token for a gateway. */
+    @Override
+    public List<String> credentialEnv() {
+        return List.of("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_AUTH_TOKEN");
+    }
+
     @Override
     public List<String> command(String binary, AgentRequest request) {
         List<String> argv = new ArrayList<>(List.of(binary, "-p", "--output-format", "stream-json", "--verbose"));

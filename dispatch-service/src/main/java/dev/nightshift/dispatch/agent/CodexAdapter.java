@@ -20,6 +20,11 @@ public record CodexAdapter(String name) implements AgentAdapter {
     static final String DEFAULT_MODEL = "gpt-5";
 
     @Override
+    public List<String> credentialEnv() {
+        return List.of("OPENAI_API_KEY", "CODEX_API_KEY");
+    }
+
+    @Override
     public List<String> command(String binary, AgentRequest request) {
         List<String> argv = new ArrayList<>(List.of(binary, "exec", "--json", "--skip-git-repo-check", "--ephemeral",
                 "--dangerously-bypass-approvals-and-sandbox", "--color", "never"));

@@ -3,9 +3,7 @@ package dev.nightshift.dispatch.run;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +16,7 @@ import java.util.stream.Stream;
 import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.agent.AgentAdapter;
 import dev.nightshift.dispatch.agent.AgentAdapters;
+import dev.nightshift.dispatch.agent.AgentEnvironment;
 import dev.nightshift.dispatch.agent.AgentRequest;
 import dev.nightshift.dispatch.agent.AgentSignal;
 import dev.nightshift.dispatch.budget.Ceiling;
@@ -50,12 +49,15 @@ public class AttemptRunner {
     private final AgentAdapters adapters;
     private final Sandbox sandbox;
     private final AgentProcess process;
+    private final AgentEnvironment environment;
     private final Ceiling ceiling;
     private final Confinements confinements;
     private final PriceTable prices;
 
-    public AttemptRunner(DispatchProperties properties, AgentAdapters adapters, Sandbox sandbox, AgentProcess process) {
+    public AttemptRunner(DispatchProperties properties, AgentAdapters adapters, Sandbox sandbox, AgentProcess process,
+            AgentEnvironment environment) {
         this.properties = properties;
+        this.environment = environment;
         this.adapters = adapters;
         this.sandbox = sandbox;
         this.process = process;
@@ -140,7 +142,7 @@ public class AttemptRunner {
         AgentProcess.Exit exit;
         RunFiles files = properties.files().enabled() ? new RunFiles(properties.files()) : null;
         try {
-            Launch launch = sandboxRun.launch(command, environment(sandboxRun.home())).gated().withInput(adapter.input(agentRequest));
+            Launch launch = sandboxRun.launch(command, environment.of(worker.getAgent().getAdapter(), sandboxRun.home())).gated().withInput(adapter.input(agentRequest));
             if (files != null) {
                 launch = launch.withPostlude(files.postlude());
             }
@@ -196,20 +198,5 @@ public class AttemptRunner {
             return "nightshift.dispatch.agents." + adapterName + ".binary is not set";
         }
         return "agent binary '" + agent.binary() + "' not found (nightshift.dispatch.agents." + adapterName + ".binary)";
-    }
-
-    private Map<String, String> environment(String home) {
-        Map<String, String> env = new HashMap<>();
-        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-        env.put("HOME", home);
-        env.put("LANG", "C.UTF-8");
-        env.put("TMPDIR", "/tmp");
-        for (String name : properties.sandbox().passEnv()) {
-            String value = System.getenv(name);
-            if (value != null) {
-                env.put(name, value);
-            }
-        }
-        return env;
     }
 }

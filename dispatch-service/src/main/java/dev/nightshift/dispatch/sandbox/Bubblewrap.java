@@ -3,12 +3,15 @@ package dev.nightshift.dispatch.sandbox;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.egress.EgressProxy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * bubblewrap: new namespaces (a network only as the run's {@link Network} says), no capabilities and no
  * further user namespaces, the listed system paths read-only, the workspace and /tmp as size-bounded
- * in-memory file systems, a cleared environment. The agent is a child of pid 1 in its own pid namespace
+ * in-memory file systems, only the environment it is given (bwrap's own environment, never on a command
+ * line). The agent is a child of pid 1 in its own pid namespace
  * and dies with its parent, so nothing it started outlives it. Started as root, the agent runs as an
  * unprivileged uid, inside its run's cgroups (memory, processes) where those are writable.
  *
@@ -29,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * @param keepWorkspaces the workspace is a host directory kept after the run (for inspection), not bounded in size
  * @param egress         the proxy for {@link Network.Allowlist} runs
  * @param cgroups        where runs get their memory and process limits; null where cgroups are not writable
+ * @param seccomp        the {@link SeccompFilter} program every agent runs under; null for none
  */
 public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Path> readOnlyPaths, Path workspacesRoot,
-        boolean keepWorkspaces, EgressProxy egress, RunCgroups cgroups) implements Sandbox {
+        boolean keepWorkspaces, EgressProxy egress, RunCgroups cgroups, Path seccomp) implements Sandbox {
 
     private static final Logger log = LoggerFactory.getLogger(Bubblewrap.class);
     public static final String WORKSPACE = "/workspace";
@@ -42,20 +47,32 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
     private static final String PROXY_URL = "http://127.0.0.1:" + PROXY_PORT;
 
     /**
-     * Bubblewrap as this process can run it: as root, agents drop to {@code uid} through setpriv and get
-     * cgroups; otherwise they run as this process's own user. Empty when bwrap is not installed.
+     * Bubblewrap as this process can run it and as the settings say: as root, agents drop to
+     * {@code run-as-uid} through setpriv and get cgroups; otherwise they run as this process's own user.
+     * Empty when bwrap is not installed.
      */
-    public static Optional<Bubblewrap> forThisProcess(int uid, List<Path> readOnlyPaths, Path workspacesRoot, boolean keepWorkspaces,
+    public static Optional<Bubblewrap> forThisProcess(DispatchProperties.Sandbox settings, Path workspacesRoot, boolean keepWorkspaces,
             EgressProxy egress) throws IOException {
         Optional<Path> bwrap = Executables.find("bwrap");
         if (bwrap.isEmpty()) {
             return Optional.empty();
         }
+        int uid = settings.runAsUid();
         boolean root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
         Path setpriv = root ? Executables.require("setpriv", "to run agents as uid " + uid + " instead of root") : null;
         Path socat = Executables.require("socat", "to bridge sandboxes to their egress proxy (apt-get install -y socat)");
-        return Optional.of(new Bubblewrap(bwrap.get(), setpriv, socat, uid, readOnlyPaths, workspacesRoot, keepWorkspaces, egress,
-                RunCgroups.forThisProcess().orElse(null)));
+        Path seccomp = null;
+        if (settings.seccomp()) {
+            SeccompFilter.Arch arch = SeccompFilter.Arch.ofThisMachine().orElseThrow(() -> new IllegalStateException(
+                    "nightshift.dispatch.sandbox.seccomp=true but no seccomp filter is known for this machine's architecture ("
+                            + System.getProperty("os.arch") + "; x86_64 and aarch64 are): set it to false to run without one"));
+            // read by the launcher's shell (as this process's user) before it drops privileges: private to this user
+            seccomp = Files.createTempFile("nightshift-seccomp-", ".bpf", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+            Files.write(seccomp, new SeccompFilter(arch).bytes());
+        }
+        return Optional.of(new Bubblewrap(bwrap.get(), setpriv, socat, uid, settings.readOnlyPaths().stream().map(Path::of).toList(),
+                workspacesRoot, keepWorkspaces, egress, RunCgroups.forThisProcess().orElse(null), seccomp));
     }
 
     @Override
@@ -93,6 +110,13 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         if (cgroups != null) {
             cgroups.close();
         }
+        if (seccomp != null) {
+            try {
+                Files.deleteIfExists(seccomp);
+            } catch (IOException e) {
+                log.warn("seccomp filter {} not removed: {}", seccomp, e.getMessage());
+            }
+        }
     }
 
     private record Run(Bubblewrap bw, Confinement confinement, Path template, Path kept, RunCgroup cgroup, EgressProxy.Door door,
@@ -120,16 +144,21 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         List<String> launcher = new ArrayList<>();
         // limits are set (and cgroups joined) before anything of the run exists, so all of it inherits them
         String join = run.cgroup() == null ? "" : run.cgroup().joinCommands();
-        launcher.addAll(List.of("/bin/sh", "-c", join
+        // unset PWD: the host shell would export its own working directory into the agent's environment
+        launcher.addAll(List.of("/bin/sh", "-c", "unset PWD OLDPWD && " + join
                 + "ulimit -t " + Math.max(1, limits.cpuTime().toSeconds())
                 + " && ulimit -f " + Math.max(1, limits.fileSize().toBytes() / 512)
                 + " && ulimit -n " + limits.openFiles()
-                + " && exec \"$@\"", "nightshift-limits"));
+                // bwrap reads its seccomp program from a descriptor, which only a shell can give it here
+                + " && exec \"$@\"" + (seccomp == null ? "" : " 3< '" + seccomp + "'"), "nightshift-limits"));
         if (setpriv != null) {
             launcher.addAll(List.of(setpriv.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
         }
         launcher.addAll(List.of(bwrap.toString(), "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
                 "--disable-userns", "--cap-drop", "ALL"));
+        if (seccomp != null) {
+            launcher.addAll(List.of("--seccomp", "3"));
+        }
         if (run.confinement().network() instanceof Network.Host) {
             launcher.add("--share-net");
         }
@@ -153,12 +182,14 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
                 prelude.append("cp -R ").append(TEMPLATE).append("/. ").append(WORKSPACE).append("/ && ");
             }
         }
-        launcher.addAll(List.of("--chdir", WORKSPACE, "--clearenv"));
-        environment.forEach((k, v) -> launcher.addAll(List.of("--setenv", k, v)));
+        launcher.addAll(List.of("--chdir", WORKSPACE));
+        // the agent's environment is bwrap's own, which it passes on: a value on the command line would be in
+        // /proc/PID/cmdline for anyone to read, inside the sandbox (its pid 1) and on the host (ps)
+        Map<String, String> env = new HashMap<>(environment);
         if (run.door() != null) {
             launcher.addAll(List.of("--bind", run.door().socket().toString(), EGRESS_SOCKET));
             for (String name : List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")) {
-                launcher.addAll(List.of("--setenv", name, PROXY_URL));
+                env.put(name, PROXY_URL);
             }
             // the bridge listens before the agent may start: a hex address:port in LISTEN state (0A) in /proc/net/tcp
             prelude.append(socat).append(" TCP-LISTEN:").append(PROXY_PORT).append(",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:")
@@ -166,8 +197,7 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
                     .append(" 00000000:0000 0A' /proc/net/tcp; do sleep 0.001; done && ");
         }
         launcher.add("--");
-        // bwrap gets the minimal environment it needs itself; the agent's is set by --setenv
-        return new Launch(launcher, prelude.toString(), false, command, Map.of("PATH", "/usr/bin:/bin"),
+        return new Launch(launcher, prelude.toString(), false, command, Map.copyOf(env),
                 run.kept() != null ? run.kept() : Path.of("/"), null);
     }
 

@@ -2,7 +2,6 @@ package dev.nightshift.dispatch.sandbox;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -46,14 +45,17 @@ class SandboxConfiguration {
                 yield new Unsandboxed(properties.workspacesRoot(), properties.keepWorkspaces());
             }
             case BUBBLEWRAP -> {
-                Bubblewrap b = Bubblewrap.forThisProcess(s.runAsUid(), s.readOnlyPaths().stream().map(Path::of).toList(),
-                                properties.workspacesRoot(), properties.keepWorkspaces(), egress)
+                Bubblewrap b = Bubblewrap.forThisProcess(s, properties.workspacesRoot(), properties.keepWorkspaces(), egress)
                         .orElseThrow(() -> new IllegalStateException(
                                 "nightshift.dispatch.sandbox.kind=bubblewrap but 'bwrap' is not on PATH: install it "
                                         + "(apt-get install -y bubblewrap), or choose no isolation explicitly with kind none"));
                 if (b.cgroups() == null) {
                     log.warn("memory and process limits are not enforced per run: no writable cgroup v1 memory and pids "
                             + "controllers here (they need root); CPU time, file size, open files, workspace and /tmp limits apply");
+                }
+                if (b.seccomp() == null) {
+                    log.warn("nightshift.dispatch.sandbox.seccomp=false: agents run without a seccomp filter (io_uring, bpf, "
+                            + "keyrings, perf events, ptrace and mounts are as open as the kernel leaves them)");
                 }
                 if (properties.keepWorkspaces()) {
                     log.warn("nightshift.dispatch.keep-workspaces=true: workspaces are host directories, not bounded in size");

@@ -44,6 +44,9 @@ class BubblewrapTest {
 
     @AfterEach
     void tearDown() throws IOException {
+        if (sandbox != null) {
+            sandbox.close();
+        }
         egress.close();
         Workspace.delete(root);
     }

@@ -5,23 +5,30 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.nightshift.dispatch.DispatchProperties;
+import dev.nightshift.dispatch.agent.AgentAdapters;
+import dev.nightshift.dispatch.agent.AgentEnvironment;
 import dev.nightshift.dispatch.egress.EgressProxy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -77,6 +84,9 @@ class SandboxEscapeTest {
             internet.stop(0);
             hostService.close();
         }
+        if (sandbox != null) {
+            sandbox.close();
+        }
         if (egress != null) {
             egress.close();
         }
@@ -104,6 +114,36 @@ class SandboxEscapeTest {
                 assertThat(r.escape().lines()).as("the service's " + name).doesNotContain(name + "=" + value);
             }
         });
+    }
+
+    @Test
+    void anAgentFindsNoOtherAgentsKeyAndNoKeyIsOnAnyCommandLine() throws Exception {
+        String anthropic = "nscanary" + UUID.randomUUID().toString().replace("-", "");
+        String oauth = "nscanary" + UUID.randomUUID().toString().replace("-", "");
+        String openai = "nscanary" + UUID.randomUUID().toString().replace("-", "");
+        DispatchProperties properties = Sandboxes.properties(root, Map.of("nightshift.dispatch.agents.codex.binary", "codex"));
+        Map<String, String> codexEnv = new AgentEnvironment(properties, new AgentAdapters(properties),
+                Map.of("ANTHROPIC_API_KEY", anthropic, "CLAUDE_CODE_OAUTH_TOKEN", oauth, "OPENAI_API_KEY", openai))
+                .of("codex", Bubblewrap.WORKSPACE);
+        // every canary-shaped string it can find: its environment, every process's argv and environment it may read, files
+        String search = """
+                echo ready; sleep 1
+                { env; cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ; grep -r -a -h -o 'nscanary[0-9a-f]*' /workspace /tmp /etc /nightshift /run /var; } \
+                  2>/dev/null | tr '\\0' '\\n' | grep -a -o 'nscanary[0-9a-f]*' | sort -u | sed 's/^/found /'
+                echo searched""";
+        List<String> onHostArgv = new CopyOnWriteArrayList<>();
+        Set<String> canaries = Set.of(anthropic, oauth, openai);
+
+        Pair r = beside(TIGHT, new Network.Allowlist(List.of("allowed.test:443")), search, codexEnv, line -> {
+            if (line.equals("ready")) {
+                onHostArgv.addAll(commandLinesHolding(canaries));
+            }
+        });
+
+        assertThat(r.escape().lines()).as("the search ran, and found its own key (so it can find one)")
+                .contains("searched", "found " + openai);
+        assertThat(r.escape().lines()).as("claude's credentials are not in a codex sandbox").doesNotContain("found " + anthropic, "found " + oauth);
+        assertThat(onHostArgv).as("no process on the host has a key on its command line").isEmpty();
     }
 
     @Test
@@ -156,6 +196,66 @@ class SandboxEscapeTest {
         Pair r = beside(TIGHT, new Network.None(), "dd if=/dev/zero of=/dev/null bs=512M count=1 2>&1; echo dd-exit=$?");
 
         assertThat(r.escape().lines()).as("dd was killed, not allowed its 512 MB").anySatisfy(l -> assertThat(l).startsWith("dd-exit=137"));
+    }
+
+    @Test
+    void eachDeniedSystemCallGetsEpermAndCloneIntoANamespaceToo() throws Exception {
+        SeccompFilter.Arch arch = SeccompFilter.Arch.ofThisMachine().orElseThrow();
+        String probe = syscallProbe(arch);
+
+        Pair r = beside(TIGHT, new Network.None(), probe);
+
+        assertThat(r.escape().lines()).as("each denied call, then clone with CLONE_NEWUSER, then clone3")
+                .containsExactlyElementsOf(expectedVerdicts("1", "38"));
+    }
+
+    @Test
+    void withoutTheFilterTheSameCallsAreNotAllEperm() throws Exception {
+        // the control: the probe can tell a filtered sandbox from one without it
+        try (Bubblewrap unfiltered = Sandboxes.bubblewrap(Sandboxes.properties(root, Map.of("nightshift.dispatch.sandbox.seccomp", "false")),
+                egress)) {
+            List<String> lines = new CopyOnWriteArrayList<>();
+            try (SandboxRun run = unfiltered.open(UUID.randomUUID().toString(), null, new Confinement(new Network.None(), TIGHT))) {
+                agents.run(run.launch(List.of("/bin/bash", "-c", syscallProbe(SeccompFilter.Arch.ofThisMachine().orElseThrow())), ENV),
+                        Duration.ofSeconds(30), Duration.ofSeconds(1), lines::add, new CompletableFuture<>(), null);
+            }
+            assertThat(unfiltered.seccomp()).isNull();
+            assertThat(lines).hasSize(SeccompFilter.DENIED.size() + 2).isNotEqualTo(expectedVerdicts("1", "38"));
+            assertThat(lines).contains("io_uring_setup 14", "ptrace ok", "unshare ok"); // EFAULT: it read our null params
+        }
+    }
+
+    @Test
+    void nodeDoesFileAndProcessWorkUnderTheFilter() throws Exception {
+        assumeTrue(Executables.find("node").isPresent(), "node not installed");
+        String node = Executables.find("node").orElseThrow().toString();
+        String script = node + " -e 'const fs = require(\"fs/promises\"); (async () => { await fs.writeFile(\"/workspace/n\", \"x\".repeat(1e6)); "
+                + "const d = await fs.readFile(\"/workspace/n\"); const c = require(\"child_process\").execFileSync(\"/bin/echo\", [\"child\"]); "
+                + "console.log(\"node \" + d.length + \" \" + c.toString().trim()); })()'";
+
+        Pair r = beside(TIGHT, new Network.None(), script);
+
+        assertThat(r.escape().exit().exitCode()).as(r.escape().exit().stderrTail()).isZero();
+        assertThat(r.escape().lines()).containsExactly("node 1000000 child");
+    }
+
+    /** Prints "name errno" (or "name ok") for each denied call, clone with CLONE_NEWUSER and clone3, called with zeros. */
+    private static String syscallProbe(SeccompFilter.Arch arch) {
+        StringBuilder args = new StringBuilder();
+        for (String name : SeccompFilter.DENIED) {
+            args.append(' ').append(name).append(' ').append(arch.number(name)).append(" 0");
+        }
+        args.append(" clone ").append(arch.number("clone")).append(' ').append(0x10000000 | 17);
+        args.append(" clone3 ").append(arch.number("clone3")).append(" 0");
+        return "perl -e 'while (@ARGV) { my ($n, $nr, $a) = splice(@ARGV, 0, 3); my $r = syscall($nr + 0, $a + 0, 0, 0, 0, 0, 0); "
+                + "exit 0 if $r == 0 && $n eq \"clone\"; print \"$n \", ($r == -1 ? $! + 0 : \"ok\"), \"\\n\" }'" + args;
+    }
+
+    private static List<String> expectedVerdicts(String denied, String clone3) {
+        List<String> expected = new ArrayList<>(SeccompFilter.DENIED.stream().map(n -> n + " " + denied).toList());
+        expected.add("clone " + denied);
+        expected.add("clone3 " + clone3);
+        return expected;
     }
 
     @Test
@@ -219,26 +319,60 @@ class SandboxEscapeTest {
         return beside(limits, network, escape, wall, new CompletableFuture<>());
     }
 
-    /** Runs the escape and, at the same time, a neighbour with the same limits doing ordinary work; both must end. */
     private Pair beside(RunLimits limits, Network network, String escape, Duration wall, CompletableFuture<String> stop) throws Exception {
+        return beside(limits, network, escape, wall, stop, ENV, line -> { });
+    }
+
+    private Pair beside(RunLimits limits, Network network, String escape, Map<String, String> env, Consumer<String> onLine) throws Exception {
+        return beside(limits, network, escape, Duration.ofSeconds(30), new CompletableFuture<>(), env, onLine);
+    }
+
+    /** Runs the escape and, at the same time, a neighbour with the same limits doing ordinary work; both must end. */
+    private Pair beside(RunLimits limits, Network network, String escape, Duration wall, CompletableFuture<String> stop,
+            Map<String, String> env, Consumer<String> onLine) throws Exception {
         CompletableFuture<Result> neighbour = CompletableFuture.supplyAsync(() -> run(limits, network,
                 "for i in 1 2 3 4 5 6 7 8 9 10; do sh -c 'echo step' > /dev/null; sleep 0.2; done; "
-                        + "head -c 4M /dev/zero > /workspace/mine && echo neighbour done", Duration.ofSeconds(30), new CompletableFuture<>()));
-        Result escaped = run(limits, network, escape, wall, stop);
+                        + "head -c 4M /dev/zero > /workspace/mine && echo neighbour done", Duration.ofSeconds(30), new CompletableFuture<>(),
+                ENV, line -> { }));
+        Result escaped = run(limits, network, escape, wall, stop, env, onLine);
         Result n = neighbour.get(60, TimeUnit.SECONDS);
         assertThat(n.exit().exitCode()).as("the neighbour run ended normally: " + n.exit().stderrTail()).isZero();
         assertThat(n.lines()).containsExactly("neighbour done");
         return new Pair(escaped, n);
     }
 
-    private Result run(RunLimits limits, Network network, String script, Duration wall, CompletableFuture<String> stop) {
+    private Result run(RunLimits limits, Network network, String script, Duration wall, CompletableFuture<String> stop,
+            Map<String, String> env, Consumer<String> onLine) {
         List<String> lines = new CopyOnWriteArrayList<>();
         try (SandboxRun run = sandbox.open(UUID.randomUUID().toString(), null, new Confinement(network, limits))) {
-            AgentProcess.Exit exit = agents.run(run.launch(List.of("/bin/bash", "-c", script), ENV), wall, Duration.ofSeconds(1),
-                    lines::add, stop, null);
+            AgentProcess.Exit exit = agents.run(run.launch(List.of("/bin/bash", "-c", script), env), wall, Duration.ofSeconds(1),
+                    line -> {
+                        onLine.accept(line);
+                        lines.add(line);
+                    }, stop, null);
             return new Result(exit, lines);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Every host process's command line (as ps shows it) holding one of these strings. */
+    static List<String> commandLinesHolding(Set<String> secrets) {
+        List<String> holding = new ArrayList<>();
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                try {
+                    String argv = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
+                    if (secrets.stream().anyMatch(argv::contains)) {
+                        holding.add(proc.getFileName() + ": " + argv);
+                    }
+                } catch (IOException gone) {
+                    // the process ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return holding;
     }
 }

@@ -37,7 +37,6 @@ public final class Sandboxes {
             assertThat(present).as("bwrap is required (NIGHTSHIFT_REQUIRE_SANDBOX=1) but not on PATH").isTrue();
         }
         assumeTrue(present, "bwrap not installed");
-        return Bubblewrap.forThisProcess(properties.sandbox().runAsUid(), properties.sandbox().readOnlyPaths().stream().map(Path::of).toList(),
-                properties.workspacesRoot(), properties.keepWorkspaces(), egress).orElseThrow();
+        return Bubblewrap.forThisProcess(properties.sandbox(), properties.workspacesRoot(), properties.keepWorkspaces(), egress).orElseThrow();
     }
 }

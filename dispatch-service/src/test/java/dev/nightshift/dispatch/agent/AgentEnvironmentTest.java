@@ -1,0 +1,71 @@
+package dev.nightshift.dispatch.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.nightshift.dispatch.DispatchProperties;
+import dev.nightshift.dispatch.sandbox.Sandboxes;
+import org.junit.jupiter.api.Test;
+
+class AgentEnvironmentTest {
+
+    private static final Map<String, String> SERVICE = Map.of("ANTHROPIC_API_KEY", "sk-ant-1", "CLAUDE_CODE_OAUTH_TOKEN", "oat-1",
+            "OPENAI_API_KEY", "sk-oa-1", "CODEX_API_KEY", "cx-1", "GITHUB_TOKEN", "ghp-1", "TZ", "Europe/Paris", "FOO_TOKEN", "ft-1");
+
+    private static AgentEnvironment environment(Map<String, String> settings) {
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("nightshift.dispatch.agents.codex.binary", "codex");
+        all.put("nightshift.dispatch.agents.echo.binary", "echo");
+        all.put("nightshift.dispatch.agents.echo.kind", "command");
+        DispatchProperties properties = Sandboxes.properties(Path.of("/tmp/unused"), all);
+        return new AgentEnvironment(properties, new AgentAdapters(properties), SERVICE);
+    }
+
+    @Test
+    void eachAgentGetsItsOwnKindsCredentialsOnly() {
+        AgentEnvironment env = environment(Map.of());
+
+        assertThat(env.of("claude", "/workspace")).containsEntry("ANTHROPIC_API_KEY", "sk-ant-1").containsEntry("CLAUDE_CODE_OAUTH_TOKEN", "oat-1")
+                .doesNotContainKeys("OPENAI_API_KEY", "CODEX_API_KEY", "GITHUB_TOKEN", "TZ");
+        assertThat(env.of("codex", "/workspace")).containsEntry("OPENAI_API_KEY", "sk-oa-1").containsEntry("CODEX_API_KEY", "cx-1")
+                .doesNotContainKeys("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "GITHUB_TOKEN");
+        assertThat(env.of("echo", "/workspace")).containsOnlyKeys("PATH", "HOME", "LANG", "TMPDIR").containsEntry("HOME", "/workspace");
+    }
+
+    @Test
+    void anAgentsOwnPassEnvReplacesItsKindsDefault() {
+        AgentEnvironment env = environment(Map.of("nightshift.dispatch.agents.claude.pass-env", "FOO_TOKEN"));
+
+        assertThat(env.of("claude", "/w")).containsEntry("FOO_TOKEN", "ft-1").doesNotContainKey("ANTHROPIC_API_KEY");
+    }
+
+    @Test
+    void sharedPassEnvGoesToEveryAgent() {
+        AgentEnvironment env = environment(Map.of("nightshift.dispatch.sandbox.pass-env", "TZ"));
+
+        assertThat(env.of("claude", "/w")).containsEntry("TZ", "Europe/Paris");
+        assertThat(env.of("echo", "/w")).containsEntry("TZ", "Europe/Paris");
+    }
+
+    @Test
+    void sharedPassEnvRefusesSecretLookingNamesNamingTheSetting() {
+        for (String name : new String[] {"OPENAI_API_KEY", "github_token", "DB_PASSWORD", "AWS_SECRET_ACCESS_KEY", "GOOGLE_APPLICATION_CREDENTIALS"}) {
+            assertThatThrownBy(() -> environment(Map.of("nightshift.dispatch.sandbox.pass-env", "TZ," + name)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("nightshift.dispatch.sandbox.pass-env names [" + name + "]")
+                    .hasMessageContaining("nightshift.dispatch.sandbox.pass-secret-env=true");
+        }
+    }
+
+    @Test
+    void secretLookingSharedNamesPassWhenExplicitlyAllowed() {
+        AgentEnvironment env = environment(Map.of("nightshift.dispatch.sandbox.pass-env", "GITHUB_TOKEN",
+                "nightshift.dispatch.sandbox.pass-secret-env", "true"));
+
+        assertThat(env.of("codex", "/w")).containsEntry("GITHUB_TOKEN", "ghp-1");
+    }
+}
