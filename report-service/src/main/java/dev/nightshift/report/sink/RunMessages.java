@@ -5,6 +5,7 @@ import java.util.List;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunWaiting;
+import dev.nightshift.report.hygiene.InertMarkdown;
 
 /** The texts people read in the comments report writes, the same in every tool. */
 public final class RunMessages {
@@ -57,7 +58,8 @@ public final class RunMessages {
                 + ", attempt " + attempt(run) + ".";
     }
 
+    /** An agent's text cut to a length, still inert: a cut inside a code span must not expose what it held. */
     public static String cut(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+        return InertMarkdown.cut(s, max);
     }
 }
