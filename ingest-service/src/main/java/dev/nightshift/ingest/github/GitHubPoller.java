@@ -46,10 +46,12 @@ public class GitHubPoller implements Poller {
     private final GitHubProperties github;
     private final WorkerCatalogue catalogue;
     private final RestClient client;
+    private final WhoMayStart whoMayStart;
 
     public GitHubPoller(GitHubProperties github, WorkerCatalogue catalogue, RestClient.Builder builder) {
         this.github = github;
         this.catalogue = catalogue;
+        this.whoMayStart = new WhoMayStart(github);
         this.client = builder.clone()
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + github.apiToken())
                 .defaultHeader(HttpHeaders.ACCEPT, "application/vnd.github+json")
@@ -103,12 +105,17 @@ public class GitHubPoller implements Poller {
                 }
                 workers.stream().filter(w -> GitHubWebhook.wants((GitHubRepository) w.trigger(), issue)).findFirst()
                         .filter(w -> !w.finishedOn(issue::hasLabel))
+                        // a listing has no sender: the issue's author answers for it
+                        .filter(w -> allowed(w, repository + "#" + issue.number(),
+                                new WhoMayStart.Asker(issue.authorAssociation(), GitHubWebhook.login(issue.user()), null)))
                         .ifPresent(w -> requests.add(request(GitHubWebhook.issueKey(repository, issue.number()),
                                 GitHubWebhook.issueTask(repository, issue), GitHubWebhook.ISSUE_VERSION, w, now)));
             }
             workers.stream().filter(w -> ((GitHubRepository) w.trigger()).pullRequests()).findFirst().ifPresent(w -> {
                 for (PullRequest pr : list(repository, "/pulls", null, null, PullRequest.class)) {
-                    if (pr.number() != null && pr.title() != null && pr.head() != null && !GitHubPayload.blank(pr.head().sha())) {
+                    if (pr.number() != null && pr.title() != null && pr.head() != null && !GitHubPayload.blank(pr.head().sha())
+                            && allowed(w, repository + "#" + pr.number(),
+                                    new WhoMayStart.Asker(pr.authorAssociation(), GitHubWebhook.login(pr.user()), null))) {
                         requests.add(request(GitHubWebhook.issueKey(repository, pr.number()), GitHubWebhook.pullRequestTask(repository, pr),
                                 "head:" + pr.head().sha(), w, now));
                     }
@@ -116,6 +123,12 @@ public class GitHubPoller implements Poller {
             });
         });
         return requests;
+    }
+
+    private boolean allowed(Worker worker, String item, WhoMayStart.Asker asker) {
+        Optional<String> refusal = whoMayStart.refusal(worker, asker);
+        refusal.ifPresent(why -> log.info("polling found {}, left: {}", item, why));
+        return refusal.isEmpty();
     }
 
     private static TaskEvent request(String taskKey, TaskRef task, String version, Worker worker, Instant now) {
@@ -142,8 +155,38 @@ public class GitHubPoller implements Poller {
             }
             String link = response.getHeaders().getFirst(HttpHeaders.LINK);
             Matcher m = link == null ? null : NEXT.matcher(link);
-            next = m != null && m.find() ? URI.create(m.group(1)) : null;
+            next = m != null && m.find() ? onApiHost(m.group(1), repository + path) : null;
         }
         return items;
+    }
+
+    /**
+     * The next page, if it is on the API's own scheme, host and port: the token goes with every request, so a
+     * {@code Link} elsewhere (a proxy's rewrite, a forged answer) ends the listing instead of being followed.
+     */
+    private URI onApiHost(String link, String listing) {
+        URI api = github.apiBaseUrl();
+        URI next;
+        try {
+            next = URI.create(link);
+        } catch (IllegalArgumentException e) {
+            log.warn("polling {} stopped paging: the next page's link is not a URI ({})", listing, e.getMessage());
+            return null;
+        }
+        if (next.getScheme() == null || next.getHost() == null || !next.getScheme().equalsIgnoreCase(api.getScheme())
+                || !next.getHost().equalsIgnoreCase(api.getHost()) || port(next) != port(api)) {
+            log.warn("polling {} stopped paging: the next page is at {}://{}:{}, not on nightshift.ingest.github.api-base-url ({}://{}:{});"
+                    + " the token is sent nowhere else", listing, next.getScheme(), next.getHost(), port(next), api.getScheme(), api.getHost(),
+                    port(api));
+            return null;
+        }
+        return next;
+    }
+
+    private static int port(URI uri) {
+        if (uri.getPort() != -1) {
+            return uri.getPort();
+        }
+        return "http".equalsIgnoreCase(uri.getScheme()) ? 80 : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : -1;
     }
 }

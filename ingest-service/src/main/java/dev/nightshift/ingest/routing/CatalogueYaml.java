@@ -225,7 +225,8 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
     record TodoistTriggerYaml(String project) {
     }
 
-    record GitHubTriggerYaml(String repository, String label, String assignee, String mention, Boolean pullRequests, String pushBranch) {
+    record GitHubTriggerYaml(String repository, String label, String assignee, String mention, Boolean pullRequests, String pushBranch,
+            List<String> allowedAssociations, List<String> allowedLogins) {
         Trigger toTrigger() {
             if (repository == null || !repository.matches("[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")) {
                 throw new IllegalArgumentException("trigger.github.repository must be owner/name (got '" + repository + "')");
@@ -237,8 +238,24 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
             if (!blank(mention) && !mention.startsWith("@")) {
                 throw new IllegalArgumentException("trigger.github.mention must be a handle starting with @ (got '" + mention + "')");
             }
+            List<String> associations = null;
+            if (allowedAssociations != null) {
+                associations = allowedAssociations.stream().map(a -> a == null ? "" : a.trim().toUpperCase()).toList();
+                for (String a : associations) {
+                    if (!Trigger.GitHubRepository.ASSOCIATIONS.contains(a)) {
+                        throw new IllegalArgumentException("trigger.github.allowed-associations: '" + a + "' is not one of "
+                                + String.join(", ", Trigger.GitHubRepository.ASSOCIATIONS));
+                    }
+                }
+            }
+            List<String> logins = allowedLogins == null ? List.of() : List.copyOf(allowedLogins);
+            for (String login : logins) {
+                if (login == null || !login.matches("[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(\\[bot\\])?")) {
+                    throw new IllegalArgumentException("trigger.github.allowed-logins: '" + login + "' is not a GitHub login");
+                }
+            }
             return new Trigger.GitHubRepository(repository, nullIfBlank(label), nullIfBlank(assignee), nullIfBlank(mention), prs,
-                    nullIfBlank(pushBranch));
+                    nullIfBlank(pushBranch), associations, logins);
         }
     }
 
