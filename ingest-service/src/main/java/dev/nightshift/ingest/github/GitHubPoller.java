@@ -77,14 +77,14 @@ public class GitHubPoller implements Poller {
     }
 
     @Override
-    public List<TaskEvent> openRequests() {
+    public List<Found> openRequests() {
         Map<String, List<Worker>> byRepository = new LinkedHashMap<>();
         for (Worker w : catalogue.workers()) {
             if (w.trigger() instanceof GitHubRepository t) {
                 byRepository.computeIfAbsent(t.repository().toLowerCase(), r -> new ArrayList<>()).add(w);
             }
         }
-        List<TaskEvent> requests = new ArrayList<>();
+        List<Found> requests = new ArrayList<>();
         Instant now = Instant.now();
         byRepository.forEach((key, workers) -> {
             String repository = ((GitHubRepository) workers.getFirst().trigger()).repository();
@@ -109,7 +109,7 @@ public class GitHubPoller implements Poller {
                         .filter(w -> allowed(w, repository + "#" + issue.number(),
                                 new WhoMayStart.Asker(issue.authorAssociation(), GitHubWebhook.login(issue.user()), null)))
                         .ifPresent(w -> requests.add(request(GitHubWebhook.issueKey(repository, issue.number()),
-                                GitHubWebhook.issueTask(repository, issue), GitHubWebhook.ISSUE_VERSION, w, now)));
+                                GitHubWebhook.issueTask(repository, issue), GitHubWebhook.ISSUE_VERSION, w, GitHubWebhook.login(issue.user()), now)));
             }
             workers.stream().filter(w -> ((GitHubRepository) w.trigger()).pullRequests()).findFirst().ifPresent(w -> {
                 for (PullRequest pr : list(repository, "/pulls", null, null, PullRequest.class)) {
@@ -117,7 +117,7 @@ public class GitHubPoller implements Poller {
                             && allowed(w, repository + "#" + pr.number(),
                                     new WhoMayStart.Asker(pr.authorAssociation(), GitHubWebhook.login(pr.user()), null))) {
                         requests.add(request(GitHubWebhook.issueKey(repository, pr.number()), GitHubWebhook.pullRequestTask(repository, pr),
-                                "head:" + pr.head().sha(), w, now));
+                                "head:" + pr.head().sha(), w, GitHubWebhook.login(pr.user()), now));
                     }
                 }
             });
@@ -131,8 +131,9 @@ public class GitHubPoller implements Poller {
         return refusal.isEmpty();
     }
 
-    private static TaskEvent request(String taskKey, TaskRef task, String version, Worker worker, Instant now) {
-        return TaskRequests.requested(taskKey, task, version, worker, "github:poll:" + taskKey + " " + version, now);
+    /** A listing has no sender: the item's author is who asked. */
+    private static Found request(String taskKey, TaskRef task, String version, Worker worker, String author, Instant now) {
+        return new Found(TaskRequests.requested(taskKey, task, version, worker, "github:poll:" + taskKey + " " + version, now), worker, author);
     }
 
     /** Every open item of one listing, following the {@code Link} header's next page. */

@@ -330,7 +330,9 @@ public class GitHubWebhook implements WebhookSource {
     }
 
     private Decision request(Event e, Worker worker, String taskKey, TaskRef task, String version) {
-        return Decision.request(name(), e.bodyId(), taskKey, task, version, worker, e.what() + " (delivery " + e.deliveryId() + ")");
+        // the sender did what asks for the run (opened, labelled, pushed, commented): their runs are counted
+        return Decision.request(name(), e.bodyId(), taskKey, task, version, worker, e.what() + " (delivery " + e.deliveryId() + ")",
+                e.payload().senderLogin());
     }
 
     private Decision cancel(Event e, String taskKey, TaskRef task, String reason) {

@@ -24,7 +24,7 @@ import org.springframework.util.unit.DataSize;
 record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
 
     record WorkerYaml(String name, TriggerYaml trigger, String goal, AgentYaml agent, BudgetYaml budget, List<OutputYaml> outputs,
-            SandboxYaml sandbox) {
+            SandboxYaml sandbox, RunLimitsYaml limits) {
         Worker toWorker() {
             if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,62}")) {
                 throw new IllegalArgumentException("name must be lower-case letters, digits and dashes (got '" + name + "')");
@@ -72,7 +72,8 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
                             agent.allowedTools() == null ? List.of() : List.copyOf(agent.allowedTools()), agent.workdir()),
                     new Worker.Budget(wallTime, budget.maxTurns(), budget.maxCostUsd(), maxAttempts),
                     outputs(trig),
-                    sandbox == null ? null : sandbox.toSandbox());
+                    sandbox == null ? null : sandbox.toSandbox(),
+                    limits == null ? null : limits.toLimits());
         }
 
         /** Each entry names one sink; a sink that reports on the task itself must be the trigger's source. */
@@ -194,6 +195,19 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
                 throw new IllegalArgumentException("sandbox.limits." + key + " must be at least 1");
             }
             return value;
+        }
+    }
+
+    /** Runs per hour; each at least 1. */
+    record RunLimitsYaml(Integer runsPerHour, Integer runsPerAuthorPerHour) {
+        Worker.Limits toLimits() {
+            if (runsPerHour != null && runsPerHour < 1) {
+                throw new IllegalArgumentException("limits.runs-per-hour must be at least 1");
+            }
+            if (runsPerAuthorPerHour != null && runsPerAuthorPerHour < 1) {
+                throw new IllegalArgumentException("limits.runs-per-author-per-hour must be at least 1");
+            }
+            return new Worker.Limits(runsPerHour, runsPerAuthorPerHour);
         }
     }
 
