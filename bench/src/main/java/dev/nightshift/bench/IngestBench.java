@@ -91,6 +91,9 @@ public final class IngestBench {
         settings.put("nightshift.ingest.workers-file", catalogue);
         settings.put("nightshift.ingest.todoist.client-secret", SECRET);
         settings.put("nightshift.ingest.github.webhook-secret", GITHUB_SECRET);
+        // the load is one worker and one author: the runs-per-hour caps are not what is measured
+        settings.put("nightshift.ingest.limits.runs-per-hour", 1_000_000);
+        settings.put("nightshift.ingest.limits.runs-per-author-per-hour", 1_000_000);
         settings.put("logging.level.dev.nightshift", "WARN");
         settings.put("nightshift.signing.key", TestSigningKey.KEY);
         List<String> arguments = new ArrayList<>();

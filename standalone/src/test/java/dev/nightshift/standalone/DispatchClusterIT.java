@@ -92,6 +92,8 @@ class DispatchClusterIT {
         settings.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());
         settings.put("nightshift.registry-url", infra.registryUrl());
         settings.put("nightshift.ingest.workers-file", catalogue);
+        settings.put("nightshift.ingest.limits.runs-per-hour", 1_000_000);
+        settings.put("nightshift.ingest.limits.runs-per-author-per-hour", 1_000_000);
         settings.put("nightshift.ingest.todoist.client-secret", SECRET);
         settings.put("nightshift.ingest.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");

@@ -74,6 +74,12 @@ public final class GitHubWebhooks {
 
     public static String issue(String repository, int number, String title, String body, List<String> labels, List<String> assignees,
             boolean pullRequest) {
+        return issue(repository, number, title, body, labels, assignees, pullRequest, "alice", "OWNER");
+    }
+
+    /** An issue written by {@code author}, whose {@code author_association} with the repository is {@code association}. */
+    public static String issue(String repository, int number, String title, String body, List<String> labels, List<String> assignees,
+            boolean pullRequest, String author, String association) {
         String api = "https://api.github.com/repos/" + repository + "/issues/" + number;
         return """
                 {"url":"%1$s","repository_url":"https://api.github.com/repos/%2$s","labels_url":"%1$s/labels{/name}",\
@@ -81,23 +87,29 @@ public final class GitHubWebhooks {
                 "id":444500041,"node_id":"MDU6SXNzdWU0NDQ1MDAwNDE=","number":%3$d,"title":"%4$s","user":%5$s,\
                 "labels":[%6$s],"state":"open","locked":false,"assignee":%7$s,"assignees":[%8$s],"milestone":null,"comments":0,\
                 "created_at":"2026-11-21T15:20:56Z","updated_at":"2026-11-21T15:20:56Z","closed_at":null,\
-                "author_association":"OWNER","active_lock_reason":null,%9$s"body":"%10$s",\
+                "author_association":"%11$s","active_lock_reason":null,%9$s"body":"%10$s",\
                 "reactions":{"url":"%1$s/reactions","total_count":0,"+1":0,"-1":0,"laugh":0,"hooray":0,"confused":0,"heart":0,\
                 "rocket":0,"eyes":0},"timeline_url":"%1$s/timeline","performed_via_github_app":null,"state_reason":null}"""
-                .formatted(api, repository, number, title, user("alice", "User"),
+                .formatted(api, repository, number, title, user(author, "User"),
                         labels.stream().map(GitHubWebhooks::label).collect(Collectors.joining(",")),
                         assignees.isEmpty() ? "null" : user(assignees.getFirst(), "User"),
                         assignees.stream().map(a -> user(a, "User")).collect(Collectors.joining(",")),
                         pullRequest ? "\"pull_request\":{\"url\":\"https://api.github.com/repos/" + repository + "/pulls/" + number
                                 + "\",\"html_url\":\"https://github.com/" + repository + "/pull/" + number + "\",\"merged_at\":null},"
                                 : "",
-                        body);
+                        body, association);
     }
 
     /** {@code issues} with this action; {@code extra} is the action's own field (label or assignee), or empty. */
     public static String issues(String action, String repository, int number, String title, List<String> labels, List<String> assignees,
             String extra, String sender, String senderType) {
-        return "{\"action\":\"" + action + "\",\"issue\":" + issue(repository, number, title, "Steps to reproduce: run it.", labels, assignees, false)
+        return issues(action, issue(repository, number, title, "Steps to reproduce: run it.", labels, assignees, false), repository, extra, sender,
+                senderType);
+    }
+
+    /** {@code issues} about this issue (from {@link #issue}). */
+    public static String issues(String action, String issue, String repository, String extra, String sender, String senderType) {
+        return "{\"action\":\"" + action + "\",\"issue\":" + issue
                 + extra + ",\"repository\":" + repository(repository) + ",\"sender\":" + user(sender, senderType) + "}";
     }
 
@@ -118,6 +130,17 @@ public final class GitHubWebhooks {
     }
 
     public static String pullRequest(String action, String repository, int number, String headSha) {
+        return pullRequest(action, repository, number, headSha, "alice", "MEMBER");
+    }
+
+    /** The pull request as the pulls API lists it, opened by {@code author} with this {@code author_association}. */
+    public static String pullRequestItem(String repository, int number, String headSha, String author, String association) {
+        String body = pullRequest("opened", repository, number, headSha, author, association);
+        return body.substring(body.indexOf("\"pull_request\":") + "\"pull_request\":".length(), body.indexOf(",\"repository\":"));
+    }
+
+    /** {@code pull_request}, sent by its author {@code author}, whose {@code author_association} is {@code association}. */
+    public static String pullRequest(String action, String repository, int number, String headSha, String author, String association) {
         String api = "https://api.github.com/repos/" + repository + "/pulls/" + number;
         return """
                 {"action":"%1$s","number":%3$d,"pull_request":{"url":"%4$s","id":279147437,"node_id":"MDExOlB1bGxSZXF1ZXN0Mjc5MTQ3NDM3",\
@@ -132,13 +155,27 @@ public final class GitHubWebhooks {
                 "statuses_url":"https://api.github.com/repos/%2$s/statuses/%6$s",\
                 "head":{"label":"alice:fix-login","ref":"fix-login","sha":"%6$s","user":%5$s,"repo":null},\
                 "base":{"label":"acme:main","ref":"main","sha":"9049f1265b7d61be4a8904a9a27120d2064dab3b","user":%5$s,"repo":null},\
-                "author_association":"MEMBER","auto_merge":null,"active_lock_reason":null,"merged":false,"mergeable":null,\
+                "author_association":"%9$s","auto_merge":null,"active_lock_reason":null,"merged":false,"mergeable":null,\
                 "rebaseable":null,"mergeable_state":"unknown","merged_by":null,"comments":0,"review_comments":0,\
                 "maintainer_can_modify":false,"commits":1,"additions":3,"deletions":1,"changed_files":1},\
                 %7$s"repository":%8$s,"sender":%5$s}"""
-                .formatted(action, repository, number, api, user("alice", "User"), headSha,
+                .formatted(action, repository, number, api, user(author, "User"), headSha,
                         action.equals("synchronize") ? "\"before\":\"9049f1265b7d61be4a8904a9a27120d2064dab3b\",\"after\":\"" + headSha + "\"," : "",
-                        repository(repository));
+                        repository(repository), association);
+    }
+
+    /** {@code pull_request_review_comment} created: a comment on a line of the pull request's diff. */
+    public static String reviewComment(String repository, int number, long commentId, String body, String author, String association) {
+        String pr = pullRequest("opened", repository, number, "9049f1265b7d61be4a8904a9a27120d2064dab3b");
+        String pullRequest = pr.substring(pr.indexOf("\"pull_request\":"), pr.indexOf(",\"repository\":"));
+        String api = "https://api.github.com/repos/" + repository + "/pulls/comments/" + commentId;
+        return "{\"action\":\"created\",\"comment\":{\"url\":\"" + api + "\",\"pull_request_review_id\":42,\"id\":" + commentId
+                + ",\"node_id\":\"MDI0OlB1bGxSZXF1ZXN0UmV2aWV3Q29tbWVudDE=\",\"diff_hunk\":\"@@ -1 +1 @@\",\"path\":\"README.md\","
+                + "\"commit_id\":\"9049f1265b7d61be4a8904a9a27120d2064dab3b\",\"user\":" + user(author, "User")
+                + ",\"body\":\"" + body + "\",\"created_at\":\"2026-11-21T15:21:03Z\",\"updated_at\":\"2026-11-21T15:21:03Z\","
+                + "\"html_url\":\"https://github.com/" + repository + "/pull/" + number + "#discussion_r" + commentId + "\","
+                + "\"author_association\":\"" + association + "\",\"line\":1,\"side\":\"RIGHT\"}," + pullRequest
+                + ",\"repository\":" + repository(repository) + ",\"sender\":" + user(author, "User") + "}";
     }
 
     public static String push(String repository, String branch, String before, String after, List<String> messages, String sender,

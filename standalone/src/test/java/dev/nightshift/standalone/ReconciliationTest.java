@@ -125,6 +125,38 @@ class ReconciliationTest {
                 .withHeader("X-GitHub-Api-Version", equalTo("2022-11-28")));
     }
 
+    /**
+     * A listing carries each item's author's association: an outsider's pull request is left. And the token goes only
+     * to the API's own host: a {@code Link} to another (a second stand-in, on another port of 127.0.0.1) is not followed.
+     */
+    @Test
+    void pollingLeavesOutsidersPullRequestsAndFollowsLinksOnlyOnTheApiHost() throws Exception {
+        WireMockServer elsewhere = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().http2PlainDisabled(true));
+        elsewhere.start();
+        try {
+            int member = newNumber();
+            int outsider = newNumber();
+            int beyond = newNumber();
+            elsewhere.stubFor(get(urlPathEqualTo("/repos/" + REPOSITORY + "/pulls")).willReturn(okJson("["
+                    + GitHubWebhooks.pullRequestItem(REPOSITORY, beyond, "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c", "bob", "MEMBER") + "]")));
+            github.stubFor(get(urlPathEqualTo("/repos/" + REPOSITORY + "/pulls")).willReturn(okJson("["
+                    + GitHubWebhooks.pullRequestItem(REPOSITORY, member, "9049f1265b7d61be4a8904a9a27120d2064dab3b", "bob", "MEMBER") + ","
+                    + GitHubWebhooks.pullRequestItem(REPOSITORY, outsider, "9049f1265b7d61be4a8904a9a27120d2064dab3b", "mallory", "NONE") + "]")
+                    .withHeader("Link", "<" + elsewhere.baseUrl() + "/repos/" + REPOSITORY + "/pulls?state=open&per_page=100&page=2>; rel=\"next\"")));
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> !githubPublished(member).isEmpty());
+            assertThat(((TaskRequested) githubPublished(member).getFirst().getBody()).getTaskVersion())
+                    .isEqualTo("head:9049f1265b7d61be4a8904a9a27120d2064dab3b");
+            Thread.sleep(2500);
+            assertThat(githubPublished(outsider)).isEmpty();
+            assertThat(githubPublished(beyond)).isEmpty();
+            assertThat(elsewhere.getAllServeEvents()).as("no request, so no token, went to the other host").isEmpty();
+        } finally {
+            github.stubFor(get(urlPathEqualTo("/repos/" + REPOSITORY + "/pulls")).willReturn(okJson("[]")));
+            elsewhere.stop();
+        }
+    }
+
     @Test
     void aFailedPollIsTriedAgainAfterItsBackOff() {
         MeterRegistry meters = polling.getBean(MeterRegistry.class);

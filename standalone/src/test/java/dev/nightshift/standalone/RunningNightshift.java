@@ -270,6 +270,9 @@ public final class RunningNightshift {
         settings.put("nightshift.ingest.linear.webhook-secret", LINEAR_SECRET);
         settings.put("nightshift.ingest.linear.own-user-ids", LINEAR_OWN_USER);
         settings.put("nightshift.ingest.api.token", API_TOKEN);
+        // the suite's tests share this ingest and a few authors; the caps are tested on a replica of their own
+        settings.put("nightshift.ingest.limits.runs-per-hour", 1_000_000);
+        settings.put("nightshift.ingest.limits.runs-per-author-per-hour", 1_000_000);
         settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-token", "report-token");
         // spans leave for a stand-in OTLP collector (off unless an endpoint is set)

@@ -18,7 +18,7 @@ import dev.nightshift.events.TaskLedgerEntry;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.ingest.IngestProperties;
 import dev.nightshift.ingest.publish.PublicationLog;
-import dev.nightshift.ingest.publish.TaskPublisher;
+import dev.nightshift.ingest.limit.RunLimiter;
 import dev.nightshift.ingest.routing.TaskRequests;
 import dev.nightshift.ingest.routing.Worker;
 import dev.nightshift.ingest.routing.WorkerCatalogue;
@@ -58,13 +58,13 @@ public class TaskApiController {
     private final ApiProperties api;
     private final IngestProperties ingest;
     private final WorkerCatalogue catalogue;
-    private final TaskPublisher publisher;
+    private final RunLimiter publisher;
     private final PublicationLog publications;
     private final LedgerLookup ledger;
     private final Validator validator;
     private final WebhookMetrics metrics;
 
-    public TaskApiController(ApiProperties api, IngestProperties ingest, WorkerCatalogue catalogue, TaskPublisher publisher,
+    public TaskApiController(ApiProperties api, IngestProperties ingest, WorkerCatalogue catalogue, RunLimiter publisher,
             PublicationLog publications, LedgerLookup ledger, Validator validator, WebhookMetrics metrics) {
         this.api = api;
         this.ingest = ingest;
@@ -104,13 +104,18 @@ public class TaskApiController {
                 .setDescription(task.body() == null ? "" : task.body())
                 .build();
         TaskEvent event = TaskRequests.requested(taskKey, ref, VERSION, worker, taskKey, Instant.now());
-        TaskPublisher.Outcome outcome = publisher.publishOnce(event);
-        if (outcome == TaskPublisher.Outcome.PUBLISHED) {
+        // the token is one caller: its requests are one author's
+        RunLimiter.Result outcome = publisher.publish("api", event, worker, "api-token");
+        if (outcome instanceof RunLimiter.Result.Capped capped) {
+            throw new WebhookRejected(HttpStatus.TOO_MANY_REQUESTS, "capped", capped.reason());
+        }
+        boolean published = outcome instanceof RunLimiter.Result.Published;
+        if (published) {
             log.info("published {}: API request, worker {}", taskKey, worker.name());
         }
-        return ResponseEntity.status(outcome == TaskPublisher.Outcome.PUBLISHED ? HttpStatus.ACCEPTED : HttpStatus.OK)
+        return ResponseEntity.status(published ? HttpStatus.ACCEPTED : HttpStatus.OK)
                 .location(URI.create("/api/tasks/" + taskKey))
-                .body(new TaskAccepted(outcome == TaskPublisher.Outcome.PUBLISHED ? "published" : "duplicate", taskKey, VERSION));
+                .body(new TaskAccepted(published ? "published" : "duplicate", taskKey, VERSION));
     }
 
     @GetMapping("/api/tasks/{key}")

@@ -25,7 +25,7 @@ public record GitHubPayload(String action, Issue issue, PullRequest pullRequest,
 
     /** An issue, or a pull request as the issues API sees it ({@code pull_request} set). */
     public record Issue(Integer number, String title, String body, List<Label> labels, List<User> assignees, User user,
-            String state, String htmlUrl, JsonNode pullRequest) {
+            String state, String htmlUrl, JsonNode pullRequest, String authorAssociation, String updatedAt) {
         public boolean hasLabel(String name) {
             return labels != null && labels.stream().anyMatch(l -> l != null && name.equalsIgnoreCase(l.name()));
         }
@@ -39,7 +39,8 @@ public record GitHubPayload(String action, Issue issue, PullRequest pullRequest,
         }
     }
 
-    public record PullRequest(Integer number, String title, String body, String htmlUrl, List<Label> labels, Ref head, Ref base) {
+    public record PullRequest(Integer number, String title, String body, String htmlUrl, List<Label> labels, Ref head, Ref base,
+            User user, String authorAssociation) {
     }
 
     public record Ref(String ref, String sha) {
@@ -91,7 +92,7 @@ public record GitHubPayload(String action, Issue issue, PullRequest pullRequest,
 
     public Comment requireComment() {
         if (comment == null || comment.id() == null || comment.body() == null) {
-            throw WebhookRejected.malformed("issue_comment needs comment.id and comment.body");
+            throw WebhookRejected.malformed("a comment event needs comment.id and comment.body");
         }
         return comment;
     }

@@ -46,10 +46,12 @@ public class GitHubPoller implements Poller {
     private final GitHubProperties github;
     private final WorkerCatalogue catalogue;
     private final RestClient client;
+    private final WhoMayStart whoMayStart;
 
     public GitHubPoller(GitHubProperties github, WorkerCatalogue catalogue, RestClient.Builder builder) {
         this.github = github;
         this.catalogue = catalogue;
+        this.whoMayStart = new WhoMayStart(github);
         this.client = builder.clone()
                 .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + github.apiToken())
                 .defaultHeader(HttpHeaders.ACCEPT, "application/vnd.github+json")
@@ -75,14 +77,14 @@ public class GitHubPoller implements Poller {
     }
 
     @Override
-    public List<TaskEvent> openRequests() {
+    public List<Found> openRequests() {
         Map<String, List<Worker>> byRepository = new LinkedHashMap<>();
         for (Worker w : catalogue.workers()) {
             if (w.trigger() instanceof GitHubRepository t) {
                 byRepository.computeIfAbsent(t.repository().toLowerCase(), r -> new ArrayList<>()).add(w);
             }
         }
-        List<TaskEvent> requests = new ArrayList<>();
+        List<Found> requests = new ArrayList<>();
         Instant now = Instant.now();
         byRepository.forEach((key, workers) -> {
             String repository = ((GitHubRepository) workers.getFirst().trigger()).repository();
@@ -103,14 +105,19 @@ public class GitHubPoller implements Poller {
                 }
                 workers.stream().filter(w -> GitHubWebhook.wants((GitHubRepository) w.trigger(), issue)).findFirst()
                         .filter(w -> !w.finishedOn(issue::hasLabel))
+                        // a listing has no sender: the issue's author answers for it
+                        .filter(w -> allowed(w, repository + "#" + issue.number(),
+                                new WhoMayStart.Asker(issue.authorAssociation(), GitHubWebhook.login(issue.user()), null)))
                         .ifPresent(w -> requests.add(request(GitHubWebhook.issueKey(repository, issue.number()),
-                                GitHubWebhook.issueTask(repository, issue), GitHubWebhook.ISSUE_VERSION, w, now)));
+                                GitHubWebhook.issueTask(repository, issue), GitHubWebhook.ISSUE_VERSION, w, GitHubWebhook.login(issue.user()), now)));
             }
             workers.stream().filter(w -> ((GitHubRepository) w.trigger()).pullRequests()).findFirst().ifPresent(w -> {
                 for (PullRequest pr : list(repository, "/pulls", null, null, PullRequest.class)) {
-                    if (pr.number() != null && pr.title() != null && pr.head() != null && !GitHubPayload.blank(pr.head().sha())) {
+                    if (pr.number() != null && pr.title() != null && pr.head() != null && !GitHubPayload.blank(pr.head().sha())
+                            && allowed(w, repository + "#" + pr.number(),
+                                    new WhoMayStart.Asker(pr.authorAssociation(), GitHubWebhook.login(pr.user()), null))) {
                         requests.add(request(GitHubWebhook.issueKey(repository, pr.number()), GitHubWebhook.pullRequestTask(repository, pr),
-                                "head:" + pr.head().sha(), w, now));
+                                "head:" + pr.head().sha(), w, GitHubWebhook.login(pr.user()), now));
                     }
                 }
             });
@@ -118,8 +125,15 @@ public class GitHubPoller implements Poller {
         return requests;
     }
 
-    private static TaskEvent request(String taskKey, TaskRef task, String version, Worker worker, Instant now) {
-        return TaskRequests.requested(taskKey, task, version, worker, "github:poll:" + taskKey + " " + version, now);
+    private boolean allowed(Worker worker, String item, WhoMayStart.Asker asker) {
+        Optional<String> refusal = whoMayStart.refusal(worker, asker);
+        refusal.ifPresent(why -> log.info("polling found {}, left: {}", item, why));
+        return refusal.isEmpty();
+    }
+
+    /** A listing has no sender: the item's author is who asked. */
+    private static Found request(String taskKey, TaskRef task, String version, Worker worker, String author, Instant now) {
+        return new Found(TaskRequests.requested(taskKey, task, version, worker, "github:poll:" + taskKey + " " + version, now), worker, author);
     }
 
     /** Every open item of one listing, following the {@code Link} header's next page. */
@@ -142,8 +156,38 @@ public class GitHubPoller implements Poller {
             }
             String link = response.getHeaders().getFirst(HttpHeaders.LINK);
             Matcher m = link == null ? null : NEXT.matcher(link);
-            next = m != null && m.find() ? URI.create(m.group(1)) : null;
+            next = m != null && m.find() ? onApiHost(m.group(1), repository + path) : null;
         }
         return items;
+    }
+
+    /**
+     * The next page, if it is on the API's own scheme, host and port: the token goes with every request, so a
+     * {@code Link} elsewhere (a proxy's rewrite, a forged answer) ends the listing instead of being followed.
+     */
+    private URI onApiHost(String link, String listing) {
+        URI api = github.apiBaseUrl();
+        URI next;
+        try {
+            next = URI.create(link);
+        } catch (IllegalArgumentException e) {
+            log.warn("polling {} stopped paging: the next page's link is not a URI ({})", listing, e.getMessage());
+            return null;
+        }
+        if (next.getScheme() == null || next.getHost() == null || !next.getScheme().equalsIgnoreCase(api.getScheme())
+                || !next.getHost().equalsIgnoreCase(api.getHost()) || port(next) != port(api)) {
+            log.warn("polling {} stopped paging: the next page is at {}://{}:{}, not on nightshift.ingest.github.api-base-url ({}://{}:{});"
+                    + " the token is sent nowhere else", listing, next.getScheme(), next.getHost(), port(next), api.getScheme(), api.getHost(),
+                    port(api));
+            return null;
+        }
+        return next;
+    }
+
+    private static int port(URI uri) {
+        if (uri.getPort() != -1) {
+            return uri.getPort();
+        }
+        return "http".equalsIgnoreCase(uri.getScheme()) ? 80 : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : -1;
     }
 }

@@ -4,13 +4,15 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
+import dev.nightshift.ingest.routing.Trigger.GitHubRepository;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * @param webhookSecret      the secret of the repository's or app's webhook (env GITHUB_WEBHOOK_SECRET); unset, the webhook is off
- * @param allowedAssociations comment authors whose mention or {@code /nightshift retry} may start work, by their
- *                           {@code author_association} with the repository
+ * @param allowedAssociations whose items and comments start work, by their {@code author_association} with the
+ *                           repository: the default of every GitHub worker that names none
+ *                           ({@code trigger.github.allowed-associations})
  * @param ownLogins          the logins Nightshift writes as (its app's bot, or the user of its token): their events never start work
  * @param apiBaseUrl         GitHub's REST API (GitHub Enterprise: {@code https://host/api/v3})
  * @param apiToken           reads the workers' repositories when polling (env GITHUB_TOKEN)
@@ -24,6 +26,16 @@ public record GitHubProperties(
         @DefaultValue("https://api.github.com") URI apiBaseUrl,
         String apiToken,
         Duration pollInterval) {
+
+    public GitHubProperties {
+        allowedAssociations = allowedAssociations.stream().map(a -> a == null ? "" : a.trim().toUpperCase()).toList();
+        for (String a : allowedAssociations) {
+            if (!GitHubRepository.ASSOCIATIONS.contains(a)) {
+                throw new IllegalArgumentException("nightshift.ingest.github.allowed-associations: '" + a + "' is not one of "
+                        + String.join(", ", GitHubRepository.ASSOCIATIONS));
+            }
+        }
+    }
 
     @Override
     public String toString() {

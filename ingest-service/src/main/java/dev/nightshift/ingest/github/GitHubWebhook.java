@@ -1,5 +1,8 @@
 package dev.nightshift.ingest.github;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -43,10 +46,12 @@ public class GitHubWebhook implements WebhookSource {
 
     private final GitHubProperties github;
     private final WorkerCatalogue catalogue;
+    private final WhoMayStart whoMayStart;
 
     public GitHubWebhook(GitHubProperties github, WorkerCatalogue catalogue) {
         this.github = github;
         this.catalogue = catalogue;
+        this.whoMayStart = new WhoMayStart(github);
     }
 
     @Override
@@ -80,18 +85,22 @@ public class GitHubWebhook implements WebhookSource {
         List<Worker> workers = catalogue.workers().stream()
                 .filter(w -> w.trigger() instanceof GitHubRepository t && t.repository().equalsIgnoreCase(repository)).toList();
         // each kind reads and maps its payload before routing: a malformed delivery is 400 whatever its repository
-        Event e = new Event(event, deliveryId, payload, repository, workers);
+        Event e = new Event(event, deliveryId, bodyId(delivery.body()), payload, repository, workers);
         return switch (event) {
             case "issues" -> issues(e);
             case "issue_comment" -> comment(e);
+            case "pull_request_review_comment" -> reviewComment(e);
             case "pull_request" -> pullRequest(e);
             case "push" -> push(e);
             default -> Decision.ignore("event " + event + " neither starts nor stops a worker");
         };
     }
 
-    /** One delivery, with the workers on its repository. */
-    private record Event(String name, String deliveryId, GitHubPayload payload, String repository, List<Worker> workers) {
+    /**
+     * One delivery, with the workers on its repository. {@code bodyId} (the body's SHA-256) names it in events:
+     * GitHub's delivery id is an unsigned header, so a captured body sent again under a new one must not be new.
+     */
+    private record Event(String name, String deliveryId, String bodyId, GitHubPayload payload, String repository, List<Worker> workers) {
         Optional<Worker> first(Predicate<GitHubRepository> matches) {
             return workers.stream().filter(w -> matches.test((GitHubRepository) w.trigger())).findFirst();
         }
@@ -123,9 +132,11 @@ public class GitHubWebhook implements WebhookSource {
                 // a person took the done label off: they want it done again
                 Optional<Worker> rerun = labelName == null ? Optional.empty() : issueWorker(e, issue)
                         .filter(w -> w.output(Output.GitHub.class).map(o -> labelName.equalsIgnoreCase(o.doneLabel())).orElse(false));
-                yield rerun.isPresent() && !fromNightshift(e)
-                        ? request(e, rerun.get(), issueKey(e, issue.number()), task, "rerun:" + e.deliveryId())
-                        : Decision.ignore("removing the label " + labelName + " neither stops nor reruns a worker");
+                if (rerun.isEmpty() || fromNightshift(e)) {
+                    yield Decision.ignore("removing the label " + labelName + " neither stops nor reruns a worker");
+                }
+                yield allowed(e, rerun.get(), issueAsker(e, issue))
+                        .orElseGet(() -> request(e, rerun.get(), issueKey(e, issue.number()), task, "rerun:" + signedMoment(e, issue)));
             }
             case "unassigned" -> assignee != null && e.first(t -> assignee.equalsIgnoreCase(t.assignee())).isPresent()
                     ? cancel(e, issueKey(e, issue.number()), task, assignee + " was unassigned")
@@ -142,8 +153,12 @@ public class GitHubWebhook implements WebhookSource {
                 if (fromNightshift(e)) {
                     yield Decision.ignore(e.what() + " was sent by " + e.payload().senderLogin() + ", Nightshift or a bot");
                 }
+                Optional<Decision> refused = allowed(e, worker.get(), issueAsker(e, issue));
+                if (refused.isPresent()) {
+                    yield refused.get();
+                }
                 // opened with the label, then labeled, then assigned: one request; reopening after a close asks anew
-                String version = action.equals("reopened") ? "reopened:" + e.deliveryId() : ISSUE_VERSION;
+                String version = action.equals("reopened") ? "reopened:" + signedMoment(e, issue) : ISSUE_VERSION;
                 yield request(e, worker.get(), issueKey(e, issue.number()), task, version);
             }
             default -> Decision.ignore("event " + e.what() + " neither starts nor stops a worker");
@@ -182,17 +197,73 @@ public class GitHubWebhook implements WebhookSource {
         if (worker.isEmpty()) {
             return Decision.ignore(retry ? "no worker on " + e.repository() + " to retry" : "the comment mentions no worker");
         }
-        String association = comment.authorAssociation() == null ? "NONE" : comment.authorAssociation();
-        if (github.allowedAssociations().stream().noneMatch(association::equalsIgnoreCase)) {
-            return Decision.ignore("the author's association " + association + " may not start work (nightshift.ingest.github.allowed-associations)");
+        Optional<Decision> refused = allowed(e, worker.get(), commentAsker(e, comment));
+        if (refused.isPresent()) {
+            return refused.get();
         }
         if (!retry) {
-            // the comment is the request: it travels with the issue's text
-            String author = comment.user() == null ? "someone" : "@" + comment.user().login();
-            task.setDescription(task.getDescription() + (task.getDescription().isEmpty() ? "" : "\n\n")
-                    + author + " commented:\n" + comment.body());
+            appendComment(task, comment);
         }
         return request(e, worker.get(), issueKey(e, issue.number()), task, (retry ? "retry:" : "comment:") + comment.id());
+    }
+
+    /** A comment on a pull request's diff: a mention starts the pull request's mention worker, as a comment would. */
+    private Decision reviewComment(Event e) {
+        if (!"created".equals(e.payload().action())) {
+            return Decision.ignore("event " + e.what() + " neither starts nor stops a worker");
+        }
+        PullRequest pr = e.payload().requirePullRequest();
+        Comment comment = e.payload().requireComment();
+        TaskRef task = pullRequestTask(e.repository(), pr);
+        if (e.workers().isEmpty()) {
+            return e.unrouted();
+        }
+        if (fromNightshift(e) || comment.body().contains(OwnWrites.MARKER)
+                || (comment.user() != null && "Bot".equals(comment.user().type()))) {
+            return Decision.ignore("the comment was written by Nightshift or a bot");
+        }
+        Optional<Worker> worker = e.first(t -> t.mention() != null && mentions(comment.body(), t.mention()));
+        if (worker.isEmpty()) {
+            return Decision.ignore("the review comment mentions no worker");
+        }
+        Optional<Decision> refused = allowed(e, worker.get(), commentAsker(e, comment));
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        appendComment(task, comment);
+        return request(e, worker.get(), issueKey(e, pr.number()), task, "review-comment:" + comment.id());
+    }
+
+    /** The comment is the request: it travels with the item's text. */
+    private static void appendComment(TaskRef task, Comment comment) {
+        String author = comment.user() == null ? "someone" : "@" + comment.user().login();
+        task.setDescription(task.getDescription() + (task.getDescription().isEmpty() ? "" : "\n\n")
+                + author + " commented:\n" + comment.body());
+    }
+
+    /** A refusal when the asker may not start the worker (see {@link WhoMayStart}). */
+    private Optional<Decision> allowed(Event e, Worker worker, WhoMayStart.Asker asker) {
+        return whoMayStart.refusal(worker, asker).map(why -> Decision.ignore(e.what() + ": " + why));
+    }
+
+    private static WhoMayStart.Asker issueAsker(Event e, Issue issue) {
+        return new WhoMayStart.Asker(issue.authorAssociation(), login(issue.user()), e.payload().senderLogin());
+    }
+
+    private static WhoMayStart.Asker commentAsker(Event e, Comment comment) {
+        return new WhoMayStart.Asker(comment.authorAssociation(), login(comment.user()), e.payload().senderLogin());
+    }
+
+    static String login(GitHubPayload.User user) {
+        return user == null ? null : user.login();
+    }
+
+    /**
+     * When the issue changed, as the signed body says ({@code updated_at}): a version from it is the same for a
+     * redelivery and for a captured body replayed under a new delivery id, and new for the next real change.
+     */
+    private static String signedMoment(Event e, Issue issue) {
+        return GitHubPayload.blank(issue.updatedAt()) ? e.bodyId() : issue.updatedAt();
     }
 
     private static boolean mentions(String body, String handle) {
@@ -214,8 +285,10 @@ public class GitHubWebhook implements WebhookSource {
             case "closed" -> cancel(e, issueKey(e, pr.number()), task, "the pull request was closed");
             case "opened", "reopened", "synchronize", "ready_for_review" -> fromNightshift(e)
                     ? Decision.ignore(e.what() + " was sent by " + e.payload().senderLogin() + ", Nightshift or a bot")
-                    // one version per head commit: new commits are new work, a redelivery is not
-                    : request(e, worker.get(), issueKey(e, pr.number()), task, "head:" + pr.head().sha());
+                    // the pull request's author answers for its head, whoever pushed (GitHub gives no pusher's association)
+                    : allowed(e, worker.get(), new WhoMayStart.Asker(pr.authorAssociation(), login(pr.user()), e.payload().senderLogin()))
+                            // one version per head commit: new commits are new work, a redelivery is not
+                            .orElseGet(() -> request(e, worker.get(), issueKey(e, pr.number()), task, "head:" + pr.head().sha()));
             default -> Decision.ignore("event " + e.what() + " neither starts nor stops a worker");
         };
     }
@@ -257,11 +330,13 @@ public class GitHubWebhook implements WebhookSource {
     }
 
     private Decision request(Event e, Worker worker, String taskKey, TaskRef task, String version) {
-        return Decision.request(name(), e.deliveryId(), taskKey, task, version, worker, e.what());
+        // the sender did what asks for the run (opened, labelled, pushed, commented): their runs are counted
+        return Decision.request(name(), e.bodyId(), taskKey, task, version, worker, e.what() + " (delivery " + e.deliveryId() + ")",
+                e.payload().senderLogin());
     }
 
     private Decision cancel(Event e, String taskKey, TaskRef task, String reason) {
-        return Decision.cancel(name(), e.deliveryId(), taskKey, task, reason);
+        return Decision.cancel(name(), e.bodyId(), taskKey, task, reason);
     }
 
     /** The loop guard: bots (Nightshift's app among them) and the logins Nightshift writes as never start work. */
@@ -306,6 +381,14 @@ public class GitHubWebhook implements WebhookSource {
 
     static String issueKey(String repository, int number) {
         return "github:" + repository + "#" + number;
+    }
+
+    private static String bodyId(byte[] body) {
+        try {
+            return "body-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is unavailable in this JVM", e);
+        }
     }
 
     private static String required(WebhookDelivery delivery, String header) {

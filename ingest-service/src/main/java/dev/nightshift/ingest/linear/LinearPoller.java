@@ -72,8 +72,8 @@ public class LinearPoller implements Poller {
     }
 
     @Override
-    public List<TaskEvent> openRequests() {
-        Map<String, TaskEvent> requests = new LinkedHashMap<>();
+    public List<Found> openRequests() {
+        Map<String, Found> requests = new LinkedHashMap<>();
         Instant now = Instant.now();
         for (Worker worker : catalogue.workers()) {
             if (!(worker.trigger() instanceof LinearTeam t) || t.label() == null) {
@@ -84,8 +84,9 @@ public class LinearPoller implements Poller {
                 if (issue.identifier() == null || issue.title() == null || worker.finishedOn(l -> issue.label(l) != null) || requests.containsKey(taskKey)) {
                     continue;
                 }
-                requests.put(taskKey, TaskRequests.requested(taskKey, LinearWebhook.task(issue, issue.description(), null),
-                        LinearWebhook.ISSUE_VERSION, worker, "linear:poll:" + taskKey, now));
+                // the listing names no actor: the worker's cap counts it
+                requests.put(taskKey, new Found(TaskRequests.requested(taskKey, LinearWebhook.task(issue, issue.description(), null),
+                        LinearWebhook.ISSUE_VERSION, worker, "linear:poll:" + taskKey, now), worker, null));
             }
         }
         return List.copyOf(requests.values());

@@ -119,7 +119,7 @@ public class LinearWebhook implements WebhookSource {
             return Decision.ignore("the change was made by " + actor(payload) + ", Nightshift or not a person");
         }
         // created with the label, or given it later: one request, run once
-        return request(taskKey, task, ISSUE_VERSION, labelled.get(), deliveryId, payload.type() + "." + payload.action());
+        return request(payload, taskKey, task, ISSUE_VERSION, labelled.get(), deliveryId, payload.type() + "." + payload.action());
     }
 
     private Decision session(LinearPayload payload, String deliveryId) {
@@ -133,7 +133,7 @@ public class LinearWebhook implements WebhookSource {
             return Decision.ignore("no worker takes agent sessions for Linear team " + firstNonNull(issue.team(true), issue.team(false)));
         }
         return switch (payload.action()) {
-            case "created" -> request(taskKey, task, "session:" + session.id(), workers.getFirst(), deliveryId, "agent session created");
+            case "created" -> request(payload, taskKey, task, "session:" + session.id(), workers.getFirst(), deliveryId, "agent session created");
             case "prompted" -> {
                 LinearPayload.AgentActivity activity = payload.agentActivity();
                 if (activity != null && "stop".equalsIgnoreCase(activity.signal())) {
@@ -143,7 +143,7 @@ public class LinearWebhook implements WebhookSource {
                 // the follow-up is new work; the conversation so far travels with it
                 task.setDescription(task.getDescription() + (message.isEmpty() ? "" : "\n\nFollow-up:\n" + message));
                 String id = activity != null && !LinearPayload.blank(activity.id()) ? activity.id() : deliveryId;
-                yield request(taskKey, task, "prompt:" + id, workers.getFirst(), deliveryId, "agent session prompted");
+                yield request(payload, taskKey, task, "prompt:" + id, workers.getFirst(), deliveryId, "agent session prompted");
             }
             default -> Decision.ignore("agent session event " + payload.action() + " neither starts nor stops a worker");
         };
@@ -165,8 +165,8 @@ public class LinearWebhook implements WebhookSource {
         return ((LinearTeam) worker.trigger()).label();
     }
 
-    private Decision request(String taskKey, TaskRef task, String version, Worker worker, String deliveryId, String what) {
-        return Decision.request(name(), deliveryId, taskKey, task, version, worker, what);
+    private Decision request(LinearPayload payload, String taskKey, TaskRef task, String version, Worker worker, String deliveryId, String what) {
+        return Decision.request(name(), deliveryId, taskKey, task, version, worker, what, payload.actor() == null ? null : payload.actor().id());
     }
 
     private Decision cancel(String taskKey, TaskRef task, String reason, String deliveryId) {

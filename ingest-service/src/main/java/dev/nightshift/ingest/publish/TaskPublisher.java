@@ -57,6 +57,11 @@ public class TaskPublisher {
         };
     }
 
+    /** Whether this event's publication is already made (a redelivery): it would be a {@link Outcome#DUPLICATE}. */
+    public boolean published(TaskEvent event) {
+        return publications.holder(publicationKey(event)).filter(PublicationLog.Holder::published).isPresent();
+    }
+
     public Outcome publishOnce(TaskEvent event) {
         String key = publicationKey(event);
         long started = System.nanoTime();

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.nightshift.events.TaskEvent;
+import dev.nightshift.ingest.routing.Worker;
 
 /**
  * A source's reconciliation: lists the open items its workers want, as the task requests its webhooks would
@@ -22,5 +23,9 @@ public interface Poller {
     Optional<String> misconfigured();
 
     /** The requests the open items make now. Throws when the source cannot be read; the next poll tries again. */
-    List<TaskEvent> openRequests();
+    List<Found> openRequests();
+
+    /** A request found, with its worker and the person it counts against (null: the listing does not say). */
+    record Found(TaskEvent event, Worker worker, String author) {
+    }
 }

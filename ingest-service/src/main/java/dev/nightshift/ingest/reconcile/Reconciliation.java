@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 
 import dev.nightshift.events.TaskEvent;
+import dev.nightshift.ingest.limit.RunLimiter;
 import dev.nightshift.ingest.publish.TaskPublisher;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,13 +32,13 @@ public class Reconciliation implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(Reconciliation.class);
 
     private final List<Poller> pollers;
-    private final TaskPublisher publisher;
+    private final RunLimiter publisher;
     private final MeterRegistry meters;
     private final SimpleAsyncTaskScheduler scheduler = new SimpleAsyncTaskScheduler();
     private final Map<String, ScheduledFuture<?>> next = new ConcurrentHashMap<>();
     private volatile boolean running;
 
-    public Reconciliation(List<Poller> pollers, TaskPublisher publisher, MeterRegistry meters) {
+    public Reconciliation(List<Poller> pollers, RunLimiter publisher, MeterRegistry meters) {
         this.pollers = pollers;
         this.publisher = publisher;
         this.meters = meters;
@@ -73,19 +74,26 @@ public class Reconciliation implements SmartLifecycle {
     private void poll(Poller poller, BackOffExecution failures) {
         Duration interval = poller.interval().orElseThrow();
         try {
-            List<TaskEvent> open = poller.openRequests();
+            List<Poller.Found> open = poller.openRequests();
             int published = 0;
-            for (TaskEvent event : open) {
+            int capped = 0;
+            for (Poller.Found found : open) {
                 if (!running) {
                     return;
                 }
-                if (publisher.publishOnce(event) == TaskPublisher.Outcome.PUBLISHED) {
-                    published++;
-                    log.info("reconciled {}: published {}, which no webhook had", poller.source(), TaskPublisher.publicationKey(event));
+                TaskEvent event = found.event();
+                switch (publisher.publish(poller.source(), event, found.worker(), found.author())) {
+                    case RunLimiter.Result.Published p -> {
+                        published++;
+                        log.info("reconciled {}: published {}, which no webhook had", poller.source(), TaskPublisher.publicationKey(event));
+                    }
+                    case RunLimiter.Result.Capped c -> capped++;
+                    case RunLimiter.Result.Duplicate d -> { }
                 }
             }
             count(poller, "published", published);
-            count(poller, "duplicate", open.size() - published);
+            count(poller, "capped", capped);
+            count(poller, "duplicate", open.size() - published - capped);
             schedule(poller, interval, null);
         } catch (RuntimeException e) {
             count(poller, "failed", 1);

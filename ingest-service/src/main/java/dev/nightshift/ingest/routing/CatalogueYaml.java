@@ -24,7 +24,7 @@ import org.springframework.util.unit.DataSize;
 record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
 
     record WorkerYaml(String name, TriggerYaml trigger, String goal, AgentYaml agent, BudgetYaml budget, List<OutputYaml> outputs,
-            SandboxYaml sandbox) {
+            SandboxYaml sandbox, RunLimitsYaml limits) {
         Worker toWorker() {
             if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,62}")) {
                 throw new IllegalArgumentException("name must be lower-case letters, digits and dashes (got '" + name + "')");
@@ -72,7 +72,8 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
                             agent.allowedTools() == null ? List.of() : List.copyOf(agent.allowedTools()), agent.workdir()),
                     new Worker.Budget(wallTime, budget.maxTurns(), budget.maxCostUsd(), maxAttempts),
                     outputs(trig),
-                    sandbox == null ? null : sandbox.toSandbox());
+                    sandbox == null ? null : sandbox.toSandbox(),
+                    limits == null ? null : limits.toLimits());
         }
 
         /** Each entry names one sink; a sink that reports on the task itself must be the trigger's source. */
@@ -197,6 +198,19 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
         }
     }
 
+    /** Runs per hour; each at least 1. */
+    record RunLimitsYaml(Integer runsPerHour, Integer runsPerAuthorPerHour) {
+        Worker.Limits toLimits() {
+            if (runsPerHour != null && runsPerHour < 1) {
+                throw new IllegalArgumentException("limits.runs-per-hour must be at least 1");
+            }
+            if (runsPerAuthorPerHour != null && runsPerAuthorPerHour < 1) {
+                throw new IllegalArgumentException("limits.runs-per-author-per-hour must be at least 1");
+            }
+            return new Worker.Limits(runsPerHour, runsPerAuthorPerHour);
+        }
+    }
+
     record LimitsYaml(String memory, Integer processes, String cpuTime, String fileSize, Integer openFiles, String workspace, String tmp) {
     }
 
@@ -225,7 +239,8 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
     record TodoistTriggerYaml(String project) {
     }
 
-    record GitHubTriggerYaml(String repository, String label, String assignee, String mention, Boolean pullRequests, String pushBranch) {
+    record GitHubTriggerYaml(String repository, String label, String assignee, String mention, Boolean pullRequests, String pushBranch,
+            List<String> allowedAssociations, List<String> allowedLogins) {
         Trigger toTrigger() {
             if (repository == null || !repository.matches("[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")) {
                 throw new IllegalArgumentException("trigger.github.repository must be owner/name (got '" + repository + "')");
@@ -237,8 +252,24 @@ record CatalogueYaml(List<CatalogueYaml.WorkerYaml> workers) {
             if (!blank(mention) && !mention.startsWith("@")) {
                 throw new IllegalArgumentException("trigger.github.mention must be a handle starting with @ (got '" + mention + "')");
             }
+            List<String> associations = null;
+            if (allowedAssociations != null) {
+                associations = allowedAssociations.stream().map(a -> a == null ? "" : a.trim().toUpperCase()).toList();
+                for (String a : associations) {
+                    if (!Trigger.GitHubRepository.ASSOCIATIONS.contains(a)) {
+                        throw new IllegalArgumentException("trigger.github.allowed-associations: '" + a + "' is not one of "
+                                + String.join(", ", Trigger.GitHubRepository.ASSOCIATIONS));
+                    }
+                }
+            }
+            List<String> logins = allowedLogins == null ? List.of() : List.copyOf(allowedLogins);
+            for (String login : logins) {
+                if (login == null || !login.matches("[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(\\[bot\\])?")) {
+                    throw new IllegalArgumentException("trigger.github.allowed-logins: '" + login + "' is not a GitHub login");
+                }
+            }
             return new Trigger.GitHubRepository(repository, nullIfBlank(label), nullIfBlank(assignee), nullIfBlank(mention), prs,
-                    nullIfBlank(pushBranch));
+                    nullIfBlank(pushBranch), associations, logins);
         }
     }
 

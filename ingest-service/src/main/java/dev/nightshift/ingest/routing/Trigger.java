@@ -1,6 +1,7 @@
 package dev.nightshift.ingest.routing;
 
 import java.time.ZoneId;
+import java.util.List;
 
 import org.springframework.scheduling.support.CronExpression;
 
@@ -31,9 +32,16 @@ public sealed interface Trigger {
      * @param mention      a comment containing this handle (e.g. {@code @nightshift}) by an allowed author
      * @param pullRequests a pull request opened, or synchronized with new commits
      * @param pushBranch   a push to this branch (its commit range is the task)
+     * @param allowedAssociations the {@code author_association} values whose items and comments start this worker;
+     *                     null takes the service's {@code nightshift.ingest.github.allowed-associations}
+     * @param allowedLogins logins that start this worker whatever their association
      */
     record GitHubRepository(String repository, String label, String assignee, String mention, boolean pullRequests,
-            String pushBranch) implements Trigger {
+            String pushBranch, List<String> allowedAssociations, List<String> allowedLogins) implements Trigger {
+
+        /** GitHub's {@code author_association} values: who someone is to a repository. */
+        public static final List<String> ASSOCIATIONS = List.of("OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR",
+                "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "MANNEQUIN", "NONE");
 
         @Override
         public String source() {

@@ -15,7 +15,17 @@ public record Worker(
         Agent agent,
         Budget budget,
         List<Output> outputs,
-        Sandbox sandbox) {
+        Sandbox sandbox,
+        Limits limits) {
+
+    /**
+     * Runs this worker starts in an hour; a null field takes the service's {@code nightshift.ingest.limits}.
+     *
+     * @param runsPerHour          whoever asks
+     * @param runsPerAuthorPerHour per person asking
+     */
+    public record Limits(Integer runsPerHour, Integer runsPerAuthorPerHour) {
+    }
 
     public record Agent(String adapter, String model, List<String> allowedTools, String workdir) {
     }

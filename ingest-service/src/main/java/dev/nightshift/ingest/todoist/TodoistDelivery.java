@@ -10,7 +10,16 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.nightshift.ingest.webhook.WebhookRejected;
 
 /** The parts of a Todoist webhook body Nightshift reads; the rest is ignored. */
-public record TodoistDelivery(String eventName, String userId, JsonNode eventData, String triggeredAt) {
+public record TodoistDelivery(String eventName, String userId, JsonNode eventData, String triggeredAt, Initiator initiator) {
+
+    /** The user whose action sent the event. */
+    public record Initiator(String id) {
+    }
+
+    /** Who asked: the initiator, else the user the webhook is for. */
+    public String author() {
+        return initiator != null && initiator.id() != null ? initiator.id() : userId;
+    }
 
     private static final JsonMapper JSON = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)

@@ -61,12 +61,12 @@ public class TodoistPoller implements Poller {
     }
 
     @Override
-    public List<TaskEvent> openRequests() {
+    public List<Found> openRequests() {
         List<Worker> workers = catalogue.workers().stream().filter(w -> w.trigger() instanceof Trigger.TodoistProject).toList();
         if (workers.isEmpty()) {
             return List.of();
         }
-        List<TaskEvent> requests = new ArrayList<>();
+        List<Found> requests = new ArrayList<>();
         Instant now = Instant.now();
         for (JsonNode project : pages(uri -> uri.path("/projects").build())) {
             String id = project.path("id").asString("");
@@ -81,8 +81,9 @@ public class TodoistPoller implements Poller {
                     continue;
                 }
                 String taskKey = "todoist:" + task.id();
-                requests.add(TaskRequests.requested(taskKey, TodoistWebhook.task(task), TodoistWebhook.ADDED_VERSION, worker.get(),
-                        "todoist:poll:" + taskKey, now));
+                // the listing names no initiator: the worker's cap counts it
+                requests.add(new Found(TaskRequests.requested(taskKey, TodoistWebhook.task(task), TodoistWebhook.ADDED_VERSION, worker.get(),
+                        "todoist:poll:" + taskKey, now), worker.get(), null));
             }
         }
         return requests;

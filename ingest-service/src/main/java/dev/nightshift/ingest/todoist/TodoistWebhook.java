@@ -86,7 +86,7 @@ public class TodoistWebhook implements WebhookSource {
             return Decision.cancel(name(), deliveryId, taskKey, task(item), reason);
         }
         // every delivery of one item:added (a retry, a second webhook) asks for the same version: it runs once
-        return Decision.request(name(), deliveryId, taskKey, task(item), ADDED_VERSION, worker.get(), body.eventName());
+        return Decision.request(name(), deliveryId, taskKey, task(item), ADDED_VERSION, worker.get(), body.eventName(), body.author());
     }
 
     static TaskRef task(TodoistDelivery.Item item) {

@@ -7,7 +7,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import dev.nightshift.ingest.IngestProperties;
-import dev.nightshift.ingest.publish.TaskPublisher;
+import dev.nightshift.ingest.limit.RunLimiter;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,10 +28,10 @@ public class WebhookController {
 
     private final Map<String, WebhookSource> sources;
     private final IngestProperties ingest;
-    private final TaskPublisher publisher;
+    private final RunLimiter publisher;
     private final WebhookMetrics metrics;
 
-    public WebhookController(List<WebhookSource> sources, IngestProperties ingest, TaskPublisher publisher,
+    public WebhookController(List<WebhookSource> sources, IngestProperties ingest, RunLimiter publisher,
             WebhookMetrics metrics) {
         this.sources = sources.stream().collect(Collectors.toUnmodifiableMap(WebhookSource::name, Function.identity()));
         this.ingest = ingest;
@@ -68,15 +68,16 @@ public class WebhookController {
         source.verify(delivery);
         return switch (source.decide(delivery)) {
             case Decision.Ignore ignore -> WebhookResponse.ignored(ignore.reason());
-            case Decision.Publish publish -> publish(publish);
+            case Decision.Publish publish -> publish(source.name(), publish);
         };
     }
 
-    private WebhookResponse publish(Decision.Publish publish) {
+    private WebhookResponse publish(String source, Decision.Publish publish) {
         String taskKey = publish.event().getTaskKey();
-        return switch (publisher.publishOnce(publish.event())) {
-            case DUPLICATE -> WebhookResponse.duplicate(taskKey);
-            case PUBLISHED -> {
+        return switch (publisher.publish(source, publish.event(), publish.worker(), publish.author())) {
+            case RunLimiter.Result.Duplicate d -> WebhookResponse.duplicate(taskKey);
+            case RunLimiter.Result.Capped capped -> WebhookResponse.ignored(capped.reason());
+            case RunLimiter.Result.Published p -> {
                 log.info("published {}: {}", taskKey, publish.logLine());
                 yield WebhookResponse.published(taskKey);
             }

@@ -150,7 +150,7 @@ class WorkerCatalogueTest {
     void aGitHubWorkerWithAListOfOutputs() {
         Worker w = WorkerCatalogue.parse(REVIEWER).workers().getFirst();
 
-        assertThat(w.trigger()).isEqualTo(new Trigger.GitHubRepository("acme/api", "agent", null, "@nightshift", true, null));
+        assertThat(w.trigger()).isEqualTo(new Trigger.GitHubRepository("acme/api", "agent", null, "@nightshift", true, null, null, List.of()));
         assertThat(w.outputs()).containsExactly(new Output.GitHub(true, "agent-working", "agent-done", "agent-failed", false, null));
         assertThat(w.output(Output.GitHub.class)).isPresent();
         assertThat(w.output(Output.Todoist.class)).isEmpty();
@@ -162,6 +162,22 @@ class WorkerCatalogueTest {
                 .workers().getFirst();
 
         assertThat(w.outputs()).containsExactly(new Output.GitHub(true, "agent-working", "agent-done", null, false, null));
+    }
+
+    @Test
+    void aGitHubWorkerNamesWhoMayStartIt() {
+        Worker w = WorkerCatalogue.parse(REVIEWER.replace("pull-requests: true", """
+                pull-requests: true
+                        allowed-associations: [owner, MEMBER]
+                        allowed-logins: [alice, renovate-helper]""")).workers().getFirst();
+
+        Trigger.GitHubRepository t = (Trigger.GitHubRepository) w.trigger();
+        assertThat(t.allowedAssociations()).containsExactly("OWNER", "MEMBER");
+        assertThat(t.allowedLogins()).containsExactly("alice", "renovate-helper");
+        assertRefused(REVIEWER.replace("pull-requests: true", "pull-requests: true\n        allowed-associations: [MAINTAINER]"),
+                "workers[0] (reviewer): trigger.github.allowed-associations: 'MAINTAINER' is not one of OWNER, MEMBER, COLLABORATOR");
+        assertRefused(REVIEWER.replace("pull-requests: true", "pull-requests: true\n        allowed-logins: ['a b']"),
+                "trigger.github.allowed-logins: 'a b' is not a GitHub login");
     }
 
     private static final String DRAFTER = """
