@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
+import dev.nightshift.observability.management.PlaceholderSecrets;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -24,6 +25,11 @@ public record GitHubProperties(
         @DefaultValue("https://api.github.com") URI apiBaseUrl,
         String apiToken,
         Duration pollInterval) {
+
+    public GitHubProperties {
+        // a secret everyone knows verifies nothing
+        PlaceholderSecrets.refuse("nightshift.ingest.github.webhook-secret", "GITHUB_WEBHOOK_SECRET", webhookSecret);
+    }
 
     @Override
     public String toString() {
