@@ -25,10 +25,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -134,6 +134,28 @@ class StandaloneBoundariesIT {
             assertThat(signedWebhook(ingest, "from-the-environment-9d1c", "boundaries-2").statusCode()).isEqualTo(200);
             assertThat(signedWebhook(ingest, secrets.getProperty("TODOIST_CLIENT_SECRET"), "boundaries-3").statusCode()).isEqualTo(401);
             assertThat(get(ingest + 2, "/actuator/metrics", secrets.getProperty("NIGHTSHIFT_MANAGEMENT_TOKEN")).statusCode()).isEqualTo(200);
+        } finally {
+            stop(nightshift);
+        }
+    }
+
+    @Test
+    void nightshiftBindOpensIngestAlone(@TempDir Path dir) throws Exception {
+        Optional<InetAddress> outside = nonLoopbackAddress();
+        Assumptions.assumeTrue(outside.isPresent(), "no non-loopback address on this machine");
+        int kafka = StandaloneCommandIT.freeRange(2);
+        int registry = StandaloneCommandIT.freeRange(2);
+        int ingest = StandaloneCommandIT.freeRange(3);
+        Path output = dir.resolve("output.log");
+        ProcessBuilder builder = standalone(dir.resolve("nightshift-data"), output, kafka, registry, ingest);
+        builder.environment().put("NIGHTSHIFT_BIND", "0.0.0.0");
+        Process nightshift = started(builder, output);
+        try {
+            assertThat(reachable(outside.get(), ingest)).as("ingest on " + outside.get()).isTrue();
+            for (int port : List.of(kafka, kafka + 1, registry, registry + 1, ingest + 1, ingest + 2)) {
+                assertThat(reachable(outside.get(), port)).as(outside.get().getHostAddress() + ":" + port).isFalse();
+                assertThat(reachable(InetAddress.getLoopbackAddress(), port)).as("127.0.0.1:" + port).isTrue();
+            }
         } finally {
             stop(nightshift);
         }
