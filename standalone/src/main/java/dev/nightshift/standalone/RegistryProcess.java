@@ -10,15 +10,21 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real Apicurio Registry (a Quarkus app unpacked by the build) as a child process on 127.0.0.1,
+ * The real Apicurio Registry (a Quarkus app unpacked by the build) as a child process on 127.0.0.1 (HTTP and
+ * management alike), with only the environment Java needs (not this process's, which holds every secret),
  * with BACKWARD compatibility as its global rule. With a data directory its schemas survive a
  * restart (H2 file storage), which the queued records' schema ids depend on; without, it keeps
  * them in memory (tests).
  */
 public final class RegistryProcess implements AutoCloseable {
+
+    private static final List<String> INHERITED = List.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ",
+            "TMPDIR", "JAVA_HOME");
 
     private final Process process;
     private final int port;
@@ -53,14 +59,28 @@ public final class RegistryProcess implements AutoCloseable {
         }
         cmd.addAll(List.of("-jar", jar.toString()));
         Files.createDirectories(log.toAbsolutePath().getParent());
-        Process process = new ProcessBuilder(cmd)
-                .directory(home.toFile())
+        ProcessBuilder builder = new ProcessBuilder(cmd).directory(home.toFile());
+        builder.environment().clear();
+        builder.environment().putAll(environment(System.getenv()));
+        Process process = builder
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         RegistryProcess registry = new RegistryProcess(process, port);
         registry.awaitReady(Duration.ofSeconds(90), log);
         return registry;
+    }
+
+    /** What Java and the registry need of this process's environment: none of its secrets. */
+    static Map<String, String> environment(Map<String, String> parent) {
+        Map<String, String> env = new TreeMap<>();
+        for (String name : INHERITED) {
+            String value = parent.get(name);
+            if (value != null) {
+                env.put(name, value);
+            }
+        }
+        return env;
     }
 
     /** For the services' {@code apicurio.registry.url}. */

@@ -13,6 +13,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /** The three services in this JVM, each its own Spring context with its own port and settings file. */
 public final class Services implements AutoCloseable {
 
+    static final String LOOPBACK = "127.0.0.1";
+
     private final ConfigurableApplicationContext ingest;
     private final ConfigurableApplicationContext dispatch;
     private final ConfigurableApplicationContext report;
@@ -23,18 +25,24 @@ public final class Services implements AutoCloseable {
         this.report = report;
     }
 
-    /**
-     * @param settings given to all three as command-line arguments, so they win over each service's yml;
-     *                 each service reads only its own keys
-     * @param ports    server ports of ingest, dispatch, report (0 for any free one)
-     */
+    /** All three on loopback. */
     public static Services start(Map<String, ?> settings, int ingestPort, int dispatchPort, int reportPort) {
+        return start(settings, LOOPBACK, ingestPort, dispatchPort, reportPort);
+    }
+
+    /**
+     * @param settings      given to all three as command-line arguments, so they win over each service's yml;
+     *                      each service reads only its own keys
+     * @param ingestAddress the address ingest listens on (webhooks come to it); dispatch and report stay on loopback
+     * @param ports         server ports of ingest, dispatch, report (0 for any free one)
+     */
+    public static Services start(Map<String, ?> settings, String ingestAddress, int ingestPort, int dispatchPort, int reportPort) {
         // report first, ingest last: the door opens when everything behind it is ready
         ConfigurableApplicationContext report = run(ReportApplication.builder(), settings, reportPort);
         ConfigurableApplicationContext dispatch = null;
         try {
             dispatch = run(DispatchApplication.builder(), settings, dispatchPort);
-            return new Services(run(IngestApplication.builder(), settings, ingestPort), dispatch, report);
+            return new Services(run(IngestApplication.builder(), settings, ingestAddress, ingestPort), dispatch, report);
         } catch (RuntimeException e) {
             if (dispatch != null) {
                 dispatch.close();
@@ -44,9 +52,15 @@ public final class Services implements AutoCloseable {
         }
     }
 
+    /** On loopback: nothing of the standalone is reachable from another machine unless asked for. */
     static ConfigurableApplicationContext run(SpringApplicationBuilder builder, Map<String, ?> settings, int port) {
+        return run(builder, settings, LOOPBACK, port);
+    }
+
+    static ConfigurableApplicationContext run(SpringApplicationBuilder builder, Map<String, ?> settings, String address, int port) {
         List<String> args = new ArrayList<>();
         settings.forEach((k, v) -> args.add("--" + k + "=" + v));
+        args.add("--server.address=" + address);
         args.add("--server.port=" + port);
         return builder.registerShutdownHook(false).run(args.toArray(String[]::new));
     }

@@ -24,12 +24,18 @@ public final class Standalone {
         int kafkaPort = Integer.parseInt(env("KAFKA_PORT", "9092"));
         int registryPort = Integer.parseInt(env("REGISTRY_PORT", "8085"));
         int ingestPort = Integer.parseInt(env("INGEST_PORT", "8080"));
+        // ingest's address; the broker, the registry, dispatch and report are on loopback whatever this says
+        String bind = env("NIGHTSHIFT_BIND", Services.LOOPBACK);
         Files.createDirectories(data);
 
-        String secret = System.getenv("TODOIST_CLIENT_SECRET");
-        if (secret == null || secret.isBlank()) {
-            secret = "local-dev-secret";
-            System.out.println("TODOIST_CLIENT_SECRET is not set: webhooks are verified with '" + secret + "' (local use only).");
+        Path secretsFile = data.resolve("secrets.properties");
+        Map<String, String> secrets;
+        try {
+            secrets = LocalSecrets.resolve(secretsFile, System.getenv(), System.out);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
         }
         String token = System.getenv("TODOIST_API_TOKEN");
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -60,14 +66,14 @@ public final class Standalone {
         settings.put("spring.kafka.bootstrap-servers", broker.bootstrapServers());
         settings.put("nightshift.registry-url", registry.url());
         settings.put("nightshift.ingest.workers-file", workers);
-        settings.put("nightshift.ingest.todoist.client-secret", secret);
+        settings.putAll(secrets);
         settings.put("nightshift.dispatch.workspaces-root", data.resolve("workspaces"));
         settings.put("nightshift.dispatch.workdirs-root", workers.getParent().resolve("workdirs"));
         settings.put("nightshift.dispatch.sandbox.kind", sandbox);
         settings.put("logging.include-application-name", false);
         Services services;
         try {
-            services = Services.start(settings, ingestPort, ingestPort + 1, ingestPort + 2);
+            services = Services.start(settings, bind, ingestPort, ingestPort + 1, ingestPort + 2);
         } catch (RuntimeException e) {
             registry.close();
             broker.close();
@@ -87,13 +93,16 @@ public final class Standalone {
         System.out.printf("""
 
                 Nightshift is running.
-                  Todoist webhooks: POST http://127.0.0.1:%d/webhooks/todoist  (secret: TODOIST_CLIENT_SECRET)
+                  Todoist webhooks: POST http://%s:%d/webhooks/todoist  (secret: TODOIST_CLIENT_SECRET)
                   Workers:          %s
                   Kafka:            %s    Registry: %s
                   Metrics:          http://127.0.0.1:%d/actuator/prometheus (ingest; dispatch +1, report +2)
+                  Secrets:          %s (the environment wins over it); management endpoints need
+                                    Authorization: Bearer <NIGHTSHIFT_MANAGEMENT_TOKEN>
+                  Listening on:     %s for ingest, 127.0.0.1 for the rest (NIGHTSHIFT_BIND sets ingest's address)
                 Try it:             ./nightshift try   (sends a signed item:added for the example worker)
                 Stop:               Ctrl-C
-                """, services.ingestPort(), workers, broker.bootstrapServers(), registry.url(), services.ingestPort());
+                """, bind, services.ingestPort(), workers, broker.bootstrapServers(), registry.url(), services.ingestPort(), secretsFile, bind);
         stopped.await();
     }
 

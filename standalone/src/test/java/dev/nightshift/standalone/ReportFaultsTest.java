@@ -100,6 +100,7 @@ class ReportFaultsTest {
                 "--nightshift.report.airtable.limits.period=1s",
                 "--nightshift.report.airtable.limits.in-call-wait=1s",
                 "--nightshift.report.airtable.limits.rate-limit-wait=3s",
+                "--nightshift.management.token=" + RunningNightshift.MANAGEMENT_TOKEN,
                 "--server.port=0",
                 "--nightshift.signing.key=" + TestSigningKey.KEY,
                 "--logging.include-application-name=false"));
@@ -298,7 +299,7 @@ class ReportFaultsTest {
     private static String replay() throws Exception {
         String port = report.getEnvironment().getRequiredProperty("local.server.port");
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/deadletters/todoist"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body();
+                .header("Authorization", "Bearer " + RunningNightshift.MANAGEMENT_TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static int partition(String key) {

@@ -28,6 +28,8 @@ public final class RunningNightshift {
     public static final String GITHUB_SECRET = "test-github-webhook-secret";
     public static final String LINEAR_SECRET = "test-linear-webhook-secret";
     public static final String API_TOKEN = "test-api-token";
+    /** The bearer token of the management endpoints (all but health and prometheus). */
+    public static final String MANAGEMENT_TOKEN = "test-management-token";
     /** The Linear user Nightshift writes as: its changes never start work. */
     public static final String LINEAR_OWN_USER = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
     /** The repository the GitHub workers watch. */
@@ -273,6 +275,7 @@ public final class RunningNightshift {
         // the suite's tests share this ingest and a few authors; the caps are tested on a replica of their own
         settings.put("nightshift.ingest.limits.runs-per-hour", 1_000_000);
         settings.put("nightshift.ingest.limits.runs-per-author-per-hour", 1_000_000);
+        settings.put("nightshift.management.token", MANAGEMENT_TOKEN);
         settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-token", "report-token");
         // spans leave for a stand-in OTLP collector (off unless an endpoint is set)

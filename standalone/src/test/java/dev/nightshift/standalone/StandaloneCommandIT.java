@@ -77,7 +77,7 @@ class StandaloneCommandIT {
      * ephemeral range: a port from that range can be taken by any outgoing connection (the jar's own Kafka
      * clients) in the seconds between this check and the jar binding it.
      */
-    private static int freeRange(int n) throws IOException {
+    static int freeRange(int n) throws IOException {
         // readAllLines, not readString: a /proc file reports size 0 and readString stops short
         int ephemeralStart = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).getFirst().strip().split("\\s+")[0]);
         Random random = new Random();

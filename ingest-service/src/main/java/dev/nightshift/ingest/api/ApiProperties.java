@@ -1,5 +1,6 @@
 package dev.nightshift.ingest.api;
 
+import dev.nightshift.observability.management.PlaceholderSecrets;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -8,6 +9,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("nightshift.ingest.api")
 public record ApiProperties(String token) {
+
+    public ApiProperties {
+        // a secret everyone knows verifies nothing
+        PlaceholderSecrets.refuse("nightshift.ingest.api.token", "NIGHTSHIFT_API_TOKEN", token);
+    }
 
     public boolean enabled() {
         return token != null && !token.isBlank();

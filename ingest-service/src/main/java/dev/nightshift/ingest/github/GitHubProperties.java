@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.nightshift.ingest.routing.Trigger.GitHubRepository;
+import dev.nightshift.observability.management.PlaceholderSecrets;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -35,6 +36,8 @@ public record GitHubProperties(
                         + String.join(", ", GitHubRepository.ASSOCIATIONS));
             }
         }
+        // a secret everyone knows verifies nothing
+        PlaceholderSecrets.refuse("nightshift.ingest.github.webhook-secret", "GITHUB_WEBHOOK_SECRET", webhookSecret);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.nightshift.ingest.todoist;
 import java.net.URI;
 import java.time.Duration;
 
+import dev.nightshift.observability.management.PlaceholderSecrets;
 import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -21,6 +22,11 @@ public record TodoistProperties(
         @NotNull @DefaultValue("https://api.todoist.com/api/v1") URI apiBaseUrl,
         String apiToken,
         Duration pollInterval) {
+
+    public TodoistProperties {
+        // a secret everyone knows verifies nothing
+        PlaceholderSecrets.refuse("nightshift.ingest.todoist.client-secret", "TODOIST_CLIENT_SECRET", clientSecret);
+    }
 
     @Override
     public String toString() {

@@ -26,6 +26,8 @@ import org.springframework.stereotype.Component;
  * token, a deleted issue restored), in order, through the same sink (its limits, its write log, so nothing
  * already written is written again). It stops at the first that fails again, and says where and why; the
  * next replay starts there. How far it got is the group {@code <prefix>-<sink>-replay}'s committed offset.
+ * It writes with report's credentials, so it needs the operator's bearer token ({@code nightshift.management.token},
+ * observability's ManagementSecurityConfiguration): without it, or with a wrong one, 401.
  */
 @Component
 @Endpoint(id = "deadletters")
