@@ -2,6 +2,7 @@ package dev.nightshift.dispatch.sandbox;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -177,7 +178,8 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
             launcher.addAll(List.of("--size", Long.toString(limits.workspace().toBytes()), "--tmpfs", WORKSPACE));
             if (run.template() != null) {
                 launcher.addAll(List.of("--ro-bind", run.template().toString(), TEMPLATE));
-                prelude.append("cp -R ").append(TEMPLATE).append("/. ").append(WORKSPACE).append("/ && ");
+                // -P: links are copied as links (inside the sandbox they lead nowhere of the host's anyway)
+                prelude.append("cp -RP ").append(TEMPLATE).append("/. ").append(WORKSPACE).append("/ && ");
             }
         }
         launcher.addAll(List.of("--chdir", WORKSPACE));
@@ -205,8 +207,9 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         }
         try (Stream<Path> files = Files.walk(workspace)) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                Files.setAttribute(p, "unix:uid", uid);
-                Files.setAttribute(p, "unix:gid", uid);
+                // the link itself: following it, root would hand its target (anything on the host) to the agent
+                Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
             }
         }
     }
