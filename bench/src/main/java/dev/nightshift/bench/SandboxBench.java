@@ -83,8 +83,8 @@ public final class SandboxBench {
             }
             report.append(BenchEnvironment.header("Sandbox benchmark"))
                     .append("- setup: ").append(RUNS).append(" runs of each, interleaved, after ").append(WARM_UP).append(" warm-up rounds; ")
-                    .append(sandbox.setpriv() != null ? "as root (setpriv to uid 65534)" : "not root").append(", cgroups ")
-                    .append(sandbox.cgroups() != null ? "on" : "off (not writable here)").append("; dispatch's default limits\n\n")
+                    .append(sandbox.setpriv() != null ? "as root (setpriv to uid 65534)" : "not root").append(", per-run limits: ")
+                    .append(sandbox.limiter().describe()).append("; dispatch's default limits\n\n")
                     .append("| no-op agent (/bin/true), ms per run | mean | p50 | p99 | more than bare (mean) | ratio to bare (mean) |\n")
                     .append("|---|---|---|---|---|---|\n");
             row(report, "bare (setsid + agent)", bare, bare);

@@ -133,6 +133,8 @@ public record DispatchProperties(
 
     public enum NetworkMode { NONE, ALLOWLIST, HOST }
 
+    public enum LimitsMechanism { AUTO, CGROUP_V2, CGROUP_V1, RLIMITS }
+
     /** What a run gets unless its worker asks for other limits: see {@link RunLimits}. */
     public record DefaultLimits(
             @DefaultValue("4GB") DataSize memory,
@@ -185,6 +187,9 @@ public record DispatchProperties(
      * @param passSecretEnv allow secret-looking names in pass-env all the same
      * @param seccomp       agents run under a seccomp filter denying io_uring, keyrings, bpf, perf, ptrace, mounts
      *                      and namespaces (see SeccompFilter)
+     * @param limitsMechanism how each run's memory and processes are bounded: auto (the first that works of
+     *                      cgroup-v2, cgroup-v1, rlimits), or one of them (start-up fails if it cannot work here)
+     * @param slotUidBase   under rlimits as root, run slot N's agents run as this uid + N
      */
     public record Sandbox(
             @DefaultValue("bubblewrap") Kind kind,
@@ -197,7 +202,9 @@ public record DispatchProperties(
                     "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts", "/etc/localtime"}) List<String> readOnlyPaths,
             @DefaultValue({}) List<String> passEnv,
             @DefaultValue("false") boolean passSecretEnv,
-            @DefaultValue("true") boolean seccomp) {
+            @DefaultValue("true") boolean seccomp,
+            @DefaultValue("auto") LimitsMechanism limitsMechanism,
+            @DefaultValue("100000") @Min(1) int slotUidBase) {
 
         public enum Kind { BUBBLEWRAP, NONE }
     }

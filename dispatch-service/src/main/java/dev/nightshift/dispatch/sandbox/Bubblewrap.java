@@ -2,6 +2,7 @@ package dev.nightshift.dispatch.sandbox;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -22,21 +23,22 @@ import org.slf4j.LoggerFactory;
  * in-memory file systems, only the environment it is given (bwrap's own environment, never on a command
  * line). The agent is a child of pid 1 in its own pid namespace
  * and dies with its parent, so nothing it started outlives it. Started as root, the agent runs as an
- * unprivileged uid, inside its run's cgroups (memory, processes) where those are writable.
+ * unprivileged uid. Its memory and processes are bounded by its {@link RunLimiter} (cgroups, or rlimits with
+ * a uid per run slot), and it runs under a {@link SeccompFilter}.
  *
  * @param bwrap          the bwrap binary
  * @param setpriv        setpriv, when dispatch runs as root and must drop to {@code uid}; else null
  * @param socat          socat, the bridge from the sandbox's own loopback to its egress proxy socket
- * @param uid            the uid (and gid) agents run as when dropping privileges
+ * @param uid            the uid (and gid) agents run as when dropping privileges, unless their limiter gives another
  * @param readOnlyPaths  host paths mounted read-only at the same place
  * @param workspacesRoot where a kept workspace lives on the host
  * @param keepWorkspaces the workspace is a host directory kept after the run (for inspection), not bounded in size
  * @param egress         the proxy for {@link Network.Allowlist} runs
- * @param cgroups        where runs get their memory and process limits; null where cgroups are not writable
+ * @param limiter        where runs get their memory and process limits
  * @param seccomp        the {@link SeccompFilter} program every agent runs under; null for none
  */
 public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Path> readOnlyPaths, Path workspacesRoot,
-        boolean keepWorkspaces, EgressProxy egress, RunCgroups cgroups, Path seccomp) implements Sandbox {
+        boolean keepWorkspaces, EgressProxy egress, RunLimiter limiter, Path seccomp) implements Sandbox {
 
     private static final Logger log = LoggerFactory.getLogger(Bubblewrap.class);
     public static final String WORKSPACE = "/workspace";
@@ -72,17 +74,16 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
             Files.write(seccomp, new SeccompFilter(arch).bytes());
         }
         return Optional.of(new Bubblewrap(bwrap.get(), setpriv, socat, uid, settings.readOnlyPaths().stream().map(Path::of).toList(),
-                workspacesRoot, keepWorkspaces, egress, RunCgroups.forThisProcess().orElse(null), seccomp));
+                workspacesRoot, keepWorkspaces, egress, RunLimiter.forThisProcess(settings.limitsMechanism(), root, settings.slotUidBase()), seccomp));
     }
 
     @Override
     public SandboxRun open(String runId, Path template, Confinement confinement) throws IOException {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            RunCgroup cgroup = cgroups == null ? null : cgroups.take(confinement.limits());
-            if (cgroup != null) {
-                opened.add(cgroup);
-            }
+            RunLimiter.Share share = limiter.take(confinement.limits());
+            opened.add(share);
+            int runUid = share.uid().orElse(uid);
             EgressProxy.Door door = null;
             switch (confinement.network()) {
                 case Network.Allowlist a -> {
@@ -96,9 +97,9 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
             Path kept = null;
             if (keepWorkspaces) {
                 kept = Workspace.create(workspacesRoot, runId, template);
-                chown(kept);
+                chown(kept, runUid);
             }
-            return new Run(this, confinement, template, kept, cgroup, door, opened);
+            return new Run(this, confinement, template, kept, share, runUid, door, opened);
         } catch (IOException | RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -107,9 +108,7 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
 
     @Override
     public void close() {
-        if (cgroups != null) {
-            cgroups.close();
-        }
+        limiter.close();
         if (seccomp != null) {
             try {
                 Files.deleteIfExists(seccomp);
@@ -119,7 +118,7 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         }
     }
 
-    private record Run(Bubblewrap bw, Confinement confinement, Path template, Path kept, RunCgroup cgroup, EgressProxy.Door door,
+    private record Run(Bubblewrap bw, Confinement confinement, Path template, Path kept, RunLimiter.Share share, int uid, EgressProxy.Door door,
             List<AutoCloseable> opened) implements SandboxRun {
 
         @Override
@@ -143,7 +142,7 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         RunLimits limits = run.confinement().limits();
         List<String> launcher = new ArrayList<>();
         // limits are set (and cgroups joined) before anything of the run exists, so all of it inherits them
-        String join = run.cgroup() == null ? "" : run.cgroup().joinCommands();
+        String join = run.share().launcherCommands();
         // unset PWD: the host shell would export its own working directory into the agent's environment
         launcher.addAll(List.of("/bin/sh", "-c", "unset PWD OLDPWD && " + join
                 + "ulimit -t " + Math.max(1, limits.cpuTime().toSeconds())
@@ -152,7 +151,7 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
                 // bwrap reads its seccomp program from a descriptor, which only a shell can give it here
                 + " && exec \"$@\"" + (seccomp == null ? "" : " 3< '" + seccomp + "'"), "nightshift-limits"));
         if (setpriv != null) {
-            launcher.addAll(List.of(setpriv.toString(), "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+            launcher.addAll(List.of(setpriv.toString(), "--reuid=" + run.uid(), "--regid=" + run.uid(), "--clear-groups"));
         }
         launcher.addAll(List.of(bwrap.toString(), "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
                 "--disable-userns", "--cap-drop", "ALL"));
@@ -172,14 +171,15 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         if (readOnlyPaths.stream().noneMatch(binaryDir::startsWith)) {
             launcher.addAll(List.of("--ro-bind", binaryDir.toString(), binaryDir.toString()));
         }
-        StringBuilder prelude = new StringBuilder();
+        StringBuilder prelude = new StringBuilder(run.share() instanceof UidSlots.Slot slot ? slot.sandboxCommands() : "");
         if (run.kept() != null) {
             launcher.addAll(List.of("--bind", run.kept().toString(), WORKSPACE));
         } else {
             launcher.addAll(List.of("--size", Long.toString(limits.workspace().toBytes()), "--tmpfs", WORKSPACE));
             if (run.template() != null) {
                 launcher.addAll(List.of("--ro-bind", run.template().toString(), TEMPLATE));
-                prelude.append("cp -R ").append(TEMPLATE).append("/. ").append(WORKSPACE).append("/ && ");
+                // -P: links are copied as links (inside the sandbox they lead nowhere of the host's anyway)
+                prelude.append("cp -RP ").append(TEMPLATE).append("/. ").append(WORKSPACE).append("/ && ");
             }
         }
         launcher.addAll(List.of("--chdir", WORKSPACE));
@@ -201,14 +201,15 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
                 run.kept() != null ? run.kept() : Path.of("/"), null);
     }
 
-    private void chown(Path workspace) throws IOException {
+    private void chown(Path workspace, int uid) throws IOException {
         if (setpriv == null) {
             return;
         }
         try (Stream<Path> files = Files.walk(workspace)) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                Files.setAttribute(p, "unix:uid", uid);
-                Files.setAttribute(p, "unix:gid", uid);
+                // the link itself: following it, root would hand its target (anything on the host) to the agent
+                Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(p, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
             }
         }
     }

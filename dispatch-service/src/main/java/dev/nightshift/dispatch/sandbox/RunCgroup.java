@@ -13,9 +13,14 @@ import org.slf4j.LoggerFactory;
  * One run's memory and pids cgroups. Closing it kills whatever is still in them; emptied, they go back to
  * their {@link RunCgroups} for a later run.
  */
-public record RunCgroup(Path memory, Path pids, RunCgroups owner) implements AutoCloseable {
+public record RunCgroup(Path memory, Path pids, RunCgroups owner) implements RunLimiter.Share {
 
     private static final Logger log = LoggerFactory.getLogger(RunCgroup.class);
+
+    @Override
+    public String launcherCommands() {
+        return joinCommands();
+    }
 
     /** Shell commands that move the shell running them (and so all it starts) into this run's cgroups. */
     public String joinCommands() {

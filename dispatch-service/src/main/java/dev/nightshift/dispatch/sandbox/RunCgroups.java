@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * kernel about 3 ms, setting the limits of one that exists about 0.05 ms. They are named after this
  * process, so dispatchers sharing a parent cgroup never take each other's.
  */
-public final class RunCgroups implements AutoCloseable {
+public final class RunCgroups implements RunLimiter {
 
     private static final Logger log = LoggerFactory.getLogger(RunCgroups.class);
     private static final Path ROOT = Path.of("/sys/fs/cgroup");
@@ -77,7 +77,13 @@ public final class RunCgroups implements AutoCloseable {
         return pids;
     }
 
+    @Override
+    public String describe() {
+        return "cgroup v1 at " + memory + " and " + pids + " (memory.limit_in_bytes, pids.max)";
+    }
+
     /** Cgroups for one run with its limits set, an idle one when there is one; the launcher joins them first. */
+    @Override
     public RunCgroup take(RunLimits limits) throws IOException {
         RunCgroup group;
         while ((group = idle.poll()) != null) {

@@ -49,10 +49,7 @@ class SandboxConfiguration {
                         .orElseThrow(() -> new IllegalStateException(
                                 "nightshift.dispatch.sandbox.kind=bubblewrap but 'bwrap' is not on PATH: install it "
                                         + "(apt-get install -y bubblewrap), or choose no isolation explicitly with kind none"));
-                if (b.cgroups() == null) {
-                    log.warn("memory and process limits are not enforced per run: no writable cgroup v1 memory and pids "
-                            + "controllers here (they need root); CPU time, file size, open files, workspace and /tmp limits apply");
-                }
+                log.info("per-run limits: {}", b.limiter().describe());
                 if (b.seccomp() == null) {
                     log.warn("nightshift.dispatch.sandbox.seccomp=false: agents run without a seccomp filter (io_uring, bpf, "
                             + "keyrings, perf events, ptrace and mounts are as open as the kernel leaves them)");

@@ -3,6 +3,7 @@ package dev.nightshift.dispatch.sandbox;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -12,7 +13,10 @@ import java.util.stream.Stream;
 
 import org.slf4j.LoggerFactory;
 
-/** A run's fresh directory, seeded from the worker's working-directory template when it names one. */
+/**
+ * A run's fresh directory, seeded from the worker's working-directory template when it names one. Symbolic
+ * links in a template are copied as links, never followed.
+ */
 public final class Workspace {
 
     private Workspace() {
@@ -44,8 +48,17 @@ public final class Workspace {
         if (!t.startsWith(root) || t.equals(root)) {
             throw new IllegalArgumentException("workdir '" + workdir + "' is not a directory name under " + root);
         }
-        if (!Files.isDirectory(t)) {
-            throw new IllegalArgumentException("workdir '" + workdir + "' does not exist under " + root);
+        if (!Files.isDirectory(t, LinkOption.NOFOLLOW_LINKS)) {
+            // a link would take the copy (made as root) to wherever it points
+            throw new IllegalArgumentException(Files.isSymbolicLink(t) ? "workdir '" + workdir + "' under " + root
+                    + " is a symbolic link; a template must be a directory" : "workdir '" + workdir + "' does not exist under " + root);
+        }
+        try {
+            if (!t.toRealPath().startsWith(root.toRealPath())) {
+                throw new IllegalArgumentException("workdir '" + workdir + "' leads out of " + root + " through a symbolic link");
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("workdir '" + workdir + "': " + e.getMessage(), e);
         }
         return t;
     }
@@ -80,7 +93,8 @@ public final class Workspace {
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+                // a link is copied as the link, never as what it points to (the copy runs as root: /etc/shadow)
+                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
                 return FileVisitResult.CONTINUE;
             }
         });

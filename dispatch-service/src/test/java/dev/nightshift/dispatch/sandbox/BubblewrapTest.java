@@ -93,6 +93,28 @@ class BubblewrapTest {
     }
 
     @Test
+    void linksInATemplateLeadToNothingOfTheHostsAndAreNotChownedThrough() throws Exception {
+        Path secret = Files.writeString(root.resolve("service-secret.txt"), "s3cret");
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Object owner = Files.getAttribute(secret, "unix:uid");
+        Path template = Files.createDirectories(root.resolve("templates/writer"));
+        Files.createSymbolicLink(template.resolve("shadow"), Path.of("/etc/shadow"));
+        Files.createSymbolicLink(template.resolve("secret"), secret);
+        String probe = "cat shadow secret 2>/dev/null; test -L secret && echo secret-is-a-link; echo done";
+
+        List<String> inMemory = run(template, confinement(), probe);
+        sandbox.close();
+        // a kept workspace is copied on the host as root, then handed to the agent's uid
+        sandbox = Sandboxes.bubblewrap(Sandboxes.properties(root, Map.of("nightshift.dispatch.keep-workspaces", "true")), egress);
+        List<String> kept = run(template, confinement(), probe);
+
+        assertThat(inMemory).containsExactly("secret-is-a-link", "done");
+        assertThat(kept).containsExactly("secret-is-a-link", "done");
+        assertThat(Files.getAttribute(secret, "unix:uid")).as("the link's target keeps its owner").isEqualTo(owner);
+        assertThat(Files.getAttribute(Path.of("/etc/shadow"), "unix:uid")).isEqualTo(0);
+    }
+
+    @Test
     void limitsAndPrivilegesAreSetInsideTheSandbox() throws Exception {
         RunLimits limits = new RunLimits(DataSize.ofMegabytes(256), 64, Duration.ofSeconds(90), DataSize.ofMegabytes(8), 128,
                 DataSize.ofMegabytes(16), DataSize.ofMegabytes(4));

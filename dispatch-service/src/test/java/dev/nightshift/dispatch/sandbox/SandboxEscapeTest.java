@@ -184,7 +184,7 @@ class SandboxEscapeTest {
 
     @Test
     void aForkBombIsHeldToItsRunsProcessLimit() throws Exception {
-        assumeTrue(sandbox.cgroups() != null, "no writable cgroups here (not root): processes are not limited per run");
+        assumeTrue(!(sandbox.limiter() instanceof UidSlots), "no writable cgroups here: see the rlimits variant");
         Pair r = beside(TIGHT, new Network.None(), "bomb() { bomb | bomb & }; bomb; sleep 3; echo survived", Duration.ofSeconds(8));
 
         assertThat(r.neighbour().lines()).contains("neighbour done");
@@ -192,7 +192,7 @@ class SandboxEscapeTest {
 
     @Test
     void aMemoryBombIsKilledAtItsRunsMemoryLimit() throws Exception {
-        assumeTrue(sandbox.cgroups() != null, "no writable cgroups here (not root): memory is not limited per run");
+        assumeTrue(!(sandbox.limiter() instanceof UidSlots), "no writable cgroups here: see the rlimits variant");
         Pair r = beside(TIGHT, new Network.None(), "dd if=/dev/zero of=/dev/null bs=512M count=1 2>&1; echo dd-exit=$?");
 
         assertThat(r.escape().lines()).as("dd was killed, not allowed its 512 MB").anySatisfy(l -> assertThat(l).startsWith("dd-exit=137"));
@@ -256,6 +256,49 @@ class SandboxEscapeTest {
         expected.add("clone " + denied);
         expected.add("clone3 " + clone3);
         return expected;
+    }
+
+    @Test
+    void withoutCgroupsAForkBombIsHeldToItsSlotsProcessLimit() throws Exception {
+        useRlimits();
+        Pair r = beside(TIGHT, new Network.None(), "echo uid=$(id -u); bomb() { bomb | bomb & }; bomb; sleep 3; echo survived",
+                Duration.ofSeconds(8));
+
+        assertThat(r.escape().exit().stderrTail()).as("the bomb hit RLIMIT_NPROC").contains("Resource temporarily unavailable");
+        if (((UidSlots) sandbox.limiter()).base() != null) {
+            assertThat(r.escape().lines()).as("a run slot's own uid").anySatisfy(l -> assertThat(l).matches("uid=100\\d\\d\\d"));
+        }
+    }
+
+    @Test
+    void withoutCgroupsAMemoryBombIsRefusedItsMemory() throws Exception {
+        useRlimits();
+        Pair r = beside(TIGHT, new Network.None(), "dd if=/dev/zero of=/dev/null bs=512M count=1 2>&1; echo dd-exit=$?; "
+                + "perl -e '$x = \"x\" x (512 * 1024 * 1024); print \"allocated\\n\"' 2>&1; echo perl-exit=$?");
+
+        assertThat(r.escape().lines()).as("dd could not have its 512 MB buffer").anySatisfy(l -> assertThat(l).contains("memory exhausted"))
+                .contains("dd-exit=1").doesNotContain("allocated", "perl-exit=0");
+    }
+
+    @Test
+    void withoutCgroupsOrRootAForkBombIsHeldInItsOwnUserNamespace() throws Exception {
+        useRlimits();
+        // as a dispatcher that is not root: every run has the same uid, the process limit is set inside the sandbox
+        Bubblewrap b = sandbox;
+        sandbox = new Bubblewrap(b.bwrap(), b.setpriv(), b.socat(), b.uid(), b.readOnlyPaths(), b.workspacesRoot(), b.keepWorkspaces(),
+                b.egress(), new UidSlots(Executables.require("prlimit", "for this test"), null, 8), b.seccomp());
+        Pair r = beside(TIGHT, new Network.None(), "echo uid=$(id -u); bomb() { bomb | bomb & }; bomb; sleep 3; echo survived",
+                Duration.ofSeconds(8));
+
+        assertThat(r.escape().exit().stderrTail()).as("the bomb hit RLIMIT_NPROC").contains("Resource temporarily unavailable");
+        assertThat(r.escape().lines()).as("the shared uid").contains("uid=" + b.uid());
+    }
+
+    /** This test's sandbox bounds runs with rlimits and a uid per run slot, as where no cgroup is writable. */
+    private void useRlimits() throws IOException {
+        sandbox.close();
+        sandbox = Sandboxes.bubblewrap(Sandboxes.properties(root, Map.of("nightshift.dispatch.sandbox.limits-mechanism", "rlimits")), egress);
+        assertThat(sandbox.limiter()).isInstanceOf(UidSlots.class);
     }
 
     @Test

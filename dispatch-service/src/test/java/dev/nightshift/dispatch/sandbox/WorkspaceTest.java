@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,5 +48,38 @@ class WorkspaceTest {
         assertThatThrownBy(() -> Workspace.template(templates, "missing")).hasMessageContaining("does not exist");
         assertThatThrownBy(() -> Workspace.template(null, "writer")).hasMessageContaining("nightshift.dispatch.workdirs-root");
         assertThat(Workspace.template(null, null)).isNull();
+    }
+
+    @Test
+    void aLinkInATemplateIsCopiedAsTheLinkNeverAsWhatItPointsTo() throws Exception {
+        Path secret = Files.writeString(root.resolve("service-secret.txt"), "s3cret");
+        Path hostDir = Files.createDirectories(root.resolve("host-dir"));
+        Files.writeString(hostDir.resolve("inside.txt"), "s3cret too");
+        Path template = Files.createDirectories(root.resolve("templates/writer"));
+        Files.createSymbolicLink(template.resolve("shadow"), Path.of("/etc/shadow"));
+        Files.createSymbolicLink(template.resolve("secret"), secret);
+        Files.createSymbolicLink(template.resolve("relative"), Path.of("../../service-secret.txt"));
+        Files.createSymbolicLink(template.resolve("dir"), hostDir);
+
+        Path workspace = Workspace.create(root.resolve("workspaces"), "run-1", Workspace.template(root.resolve("templates"), "writer"));
+
+        for (String name : List.of("shadow", "secret", "relative", "dir")) {
+            assertThat(Files.isSymbolicLink(workspace.resolve(name))).as(name).isTrue();
+            assertThat(Files.readSymbolicLink(workspace.resolve(name))).isEqualTo(Files.readSymbolicLink(template.resolve(name)));
+        }
+        try (Stream<Path> copied = Files.walk(workspace)) {
+            assertThat(copied.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))).as("no content was copied").isEmpty();
+        }
+    }
+
+    @Test
+    void aWorkdirThatIsOrPassesThroughALinkIsRefused() throws Exception {
+        Path templates = Files.createDirectories(root.resolve("templates"));
+        Path outside = Files.createDirectories(root.resolve("outside/inner"));
+        Files.createSymbolicLink(templates.resolve("etc"), Path.of("/etc"));
+        Files.createSymbolicLink(templates.resolve("via"), outside.getParent());
+
+        assertThatThrownBy(() -> Workspace.template(templates, "etc")).hasMessageContaining("is a symbolic link");
+        assertThatThrownBy(() -> Workspace.template(templates, "via/inner")).hasMessageContaining("leads out of");
     }
 }
