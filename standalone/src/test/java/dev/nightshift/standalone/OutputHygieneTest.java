@@ -3,6 +3,7 @@ package dev.nightshift.standalone;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.patch;
 import static com.github.tomakehurst.wiremock.client.WireMock.patchRequestedFor;
@@ -28,6 +29,8 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.nightshift.events.AirtableOutput;
 import dev.nightshift.events.GitHubIssue;
 import dev.nightshift.events.GitHubOutput;
+import dev.nightshift.events.LinearIssue;
+import dev.nightshift.events.LinearOutput;
 import dev.nightshift.events.Outcome;
 import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.OwnWrites;
@@ -52,7 +55,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * in its summary, its progress and its draft, with a markdown image that would send them to its host when the
  * comment is rendered, raw HTML and a link to its host. Through the real report (the broker, the listeners,
  * every sink), each stand-in target gets exactly the cleaned text: secrets redacted, the image gone, the HTML
- * escaped, the link's URL shown as code; links to GitHub stay; nothing of a canary reaches any target.
+ * escaped, the link's URL shown as code; links to GitHub stay; nothing of a canary reaches any target. Linear
+ * too: every sink is handed cleaned events.
  */
 class OutputHygieneTest {
 
@@ -85,6 +89,7 @@ class OutputHygieneTest {
         targets.stubFor(get(anyUrl()).atPriority(10).willReturn(okJson("[]")));
         targets.stubFor(get(urlPathMatching("/api/v1/.*")).atPriority(9).willReturn(okJson("{\"results\":[],\"next_cursor\":null,\"labels\":[]}")));
         targets.stubFor(post(urlPathEqualTo("/github/repos/acme/shop/issues/4242/comments")).atPriority(1).willReturn(okJson("{\"id\":4242}").withStatus(201)));
+        targets.stubFor(post(urlEqualTo("/linear/graphql")).atPriority(5).willReturn(okJson("{\"data\":{\"agentActivityCreate\":{\"success\":true}}}")));
         ReportParts.topics();
         SharedInfrastructure infra = SharedInfrastructure.get();
         List<String> args = new ArrayList<>(List.of(
@@ -104,6 +109,10 @@ class OutputHygieneTest {
                 "--nightshift.report.github.limits.period=1s",
                 "--nightshift.report.github.limits.sustained.requests=1000",
                 "--nightshift.report.github.limits.sustained.period=1s",
+                "--nightshift.report.linear.api-url=" + targets.baseUrl() + "/linear/graphql",
+                "--nightshift.report.linear.api-key=report-linear-key",
+                "--nightshift.report.linear.limits.requests=100",
+                "--nightshift.report.linear.limits.period=1s",
                 "--nightshift.report.airtable.api-url=" + targets.baseUrl() + "/airtable/v0",
                 "--nightshift.report.airtable.api-token=report-airtable-token",
                 "--nightshift.report.airtable.limits.requests=50",
@@ -160,6 +169,26 @@ class OutputHygieneTest {
                 + OwnWrites.marker(runId, "finished")) + "}";
         await().atMost(Duration.ofSeconds(60)).until(() -> !targets.findAll(postRequestedFor(urlEqualTo("/api/v1/comments"))
                 .withRequestBody(equalToJson(expected))).isEmpty());
+        assertNoCanaryReachedAnyTarget();
+    }
+
+    @Test
+    void aLinearAgentSessionsResponseReachesLinearRedactedAndInert() throws Exception {
+        String session = "session-" + UUID.randomUUID();
+        RunEvent event = RunEvent.newBuilder().setTaskKey("linear:ENG-4242").setRunId("run-" + UUID.randomUUID()).setAttempt(1).setMaxAttempts(1)
+                .setWorker("linear-fixer").setOccurredAt(Instant.now())
+                .setTask(TaskRef.newBuilder().setSource(Source.LINEAR).setSourceId("ENG-4242").setTitle("Flaky test")
+                        .setReference(LinearIssue.newBuilder().setId("9b1e4b1c-0000-4000-8000-000000004242").setIdentifier("ENG-4242")
+                                .setAgentSessionId(session).build()).build())
+                .setOutputs(OutputSinks.of(List.of(LinearOutput.newBuilder().build())))
+                .setBody(RunFinished.newBuilder().setOutcome(Outcome.SUCCEEDED).setSummary(ATTACK).setDurationMillis(1).setFinalAttempt(true).build())
+                .build();
+        send(event);
+
+        String expected = "{\"input\":{\"agentSessionId\":\"" + session + "\",\"content\":{\"type\":\"response\",\"body\":"
+                + ReportParts.json("Done. Ready for review.\n\n" + CLEANED) + "}}}";
+        await().atMost(Duration.ofSeconds(60)).until(() -> !targets.findAll(postRequestedFor(urlEqualTo("/linear/graphql"))
+                .withRequestBody(matchingJsonPath("$.variables", equalToJson(expected)))).isEmpty());
         assertNoCanaryReachedAnyTarget();
     }
 
