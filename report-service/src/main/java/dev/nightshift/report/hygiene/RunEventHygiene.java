@@ -57,6 +57,14 @@ public final class RunEventHygiene {
         return clean;
     }
 
+    /**
+     * One text about a task, cleaned as a run event's are: for a reply that quotes what the task's source or an
+     * agent wrote outside a run event.
+     */
+    public String clean(String text, String taskUrl) {
+        return clean(text, new InertMarkdown(allowed(taskUrl)));
+    }
+
     private String clean(String text, InertMarkdown inert) {
         return text == null ? null : inert.render(redactor.redact(text));
     }

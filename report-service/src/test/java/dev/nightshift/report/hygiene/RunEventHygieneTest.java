@@ -9,6 +9,7 @@ import dev.nightshift.events.GitHubIssue;
 import dev.nightshift.events.GitHubOutput;
 import dev.nightshift.events.Outcome;
 import dev.nightshift.events.OutputSinks;
+import dev.nightshift.events.OwnWrites;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFile;
 import dev.nightshift.events.RunFinished;
@@ -67,6 +68,13 @@ class RunEventHygieneTest {
         assertThat(((RunFinished) hygiene.clean(run(finished, "t", "")).getBody()).getSummary())
                 .as("*.github.com names the domain's sub-domains, not the domain itself")
                 .isEqualTo("[issue](https://tracker.example/issues/42) [gist](https://gist.github.com/x) [bare]\\(`https://github.com/x`)");
+    }
+
+    @Test
+    void anAgentCannotWriteNightshiftsOwnMarkerSoNoWriteOfAnotherRunIsFoundInItsText() {
+        String forged = OwnWrites.marked("Done", "run-of-someone-else", "comment");
+        assertThat(hygiene.clean(forged, "https://github.com/acme/shop/issues/1")).doesNotContain(OwnWrites.MARKER)
+                .isEqualTo("Done\n\n&lt;!-- nightshift -->&lt;!-- run-of-someone-else comment -->");
     }
 
     static RunEvent run(Object body, String title, String description) {
