@@ -9,24 +9,39 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.nightshift.dispatch.DispatchProperties;
+import dev.nightshift.events.Topics;
 import dev.nightshift.ingest.IngestProperties;
+import dev.nightshift.report.sink.SinkListeners;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Every overlay under k8s/ rendered by {@code kubectl kustomize}, as CI renders it, and the objects checked
  * for what running Nightshift on Kubernetes relies on: probes, resources, security contexts, disruption
- * budgets, network policies, grace periods, scaling within the partitions, replicated topics in prod.
+ * budgets, network policies, grace periods, scaling within the partitions, replicated topics in prod; and the
+ * trust boundaries: each client its own Kafka user with exactly its ACLs, SASL from that user's Secret, the
+ * model keys in the dispatch pod only, no secret value shipped.
  */
 class KubernetesManifestsTest {
 
@@ -61,8 +76,13 @@ class KubernetesManifestsTest {
                 assertThat(security.path("allowPrivilegeEscalation").asBoolean(true)).as(name).isFalse();
                 assertThat(security.path("readOnlyRootFilesystem").asBoolean()).as(name).isTrue();
                 assertThat(security.path("capabilities").path("drop").valueStream().map(JsonNode::asString)).as(name).containsExactly("ALL");
+                // each service reads its own Secrets and the shared one (signing key, management token), no other
                 assertThat(container.path("env").valueStream().filter(e -> e.has("valueFrom"))
-                        .map(e -> e.path("valueFrom").path("secretKeyRef").path("name").asString())).as(name + "'s secrets").containsOnly("nightshift-secrets");
+                        .map(e -> e.path("valueFrom").path("secretKeyRef").path("name").asString())).as(name + "'s secrets")
+                        .containsOnly("nightshift-" + name, "nightshift-" + name + "-secrets", "nightshift-shared-secrets");
+                assertThat(container.path("envFrom").valueStream().filter(e -> e.has("secretRef"))).as(name + ": every secret named, none in bulk").isEmpty();
+                assertThat(quantity(container.path("resources").path("limits").path("memory").asString())).as(name + "'s memory limit")
+                        .isGreaterThanOrEqualTo(quantity(container.path("resources").path("requests").path("memory").asString()));
             }
             // what dispatch's sandbox needs and nothing else: bubblewrap makes namespaces and mounts /proc
             if (name.equals("dispatch")) {
@@ -78,7 +98,7 @@ class KubernetesManifestsTest {
             assertThat(selecting(kind(objects, "NetworkPolicy"), name)).as(name + "'s network policy").singleElement().satisfies(policy -> {
                 assertThat(policy.path("spec").path("policyTypes").valueStream().map(JsonNode::asString)).containsExactlyInAnyOrder("Ingress", "Egress");
                 String egress = policy.path("spec").path("egress").toString();
-                assertThat(egress).as(name + " reaches Kafka and the registry").contains("\"strimzi.io/cluster\":\"nightshift\"").contains("9092")
+                assertThat(egress).as(name + " reaches Kafka's TLS listener and the registry").contains("\"strimzi.io/cluster\":\"nightshift\"").contains("9093")
                         .contains("\"app\":\"apicurio-registry\"");
             });
         }
@@ -129,6 +149,173 @@ class KubernetesManifestsTest {
         }
     }
 
+
+    /** Every ACL of every KafkaUser, as "type name pattern operation", exactly: one more is a privilege too many. */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void eachClientIsItsOwnKafkaUserWithExactlyItsAcls(String overlay) throws Exception {
+        List<JsonNode> objects = render(overlay);
+        Map<String, Set<String>> acls = new HashMap<>();
+        for (JsonNode user : kind(objects, "KafkaUser")) {
+            String name = user.path("metadata").path("name").asString();
+            assertThat(user.path("metadata").path("labels").path("strimzi.io/cluster").asString()).as(name).isEqualTo("nightshift");
+            assertThat(user.path("spec").path("authentication").path("type").asString()).as(name).isEqualTo("scram-sha-512");
+            assertThat(user.path("spec").path("authorization").path("type").asString()).as(name).isEqualTo("simple");
+            Set<String> rules = new TreeSet<>();
+            for (JsonNode acl : user.path("spec").path("authorization").path("acls")) {
+                JsonNode r = acl.path("resource");
+                assertThat(acl.path("type").asString("allow")).as(name + ": allow rules only").isEqualTo("allow");
+                assertThat(acl.path("host").asString("*")).isEqualTo("*");
+                acl.path("operations").valueStream().forEach(op -> rules.add(r.path("type").asString() + " " + r.path("name").asString() + " "
+                        + r.path("patternType").asString("literal") + " " + op.asString()));
+            }
+            acls.put(name, rules);
+        }
+        String tasks = Topics.TASKS, runs = Topics.RUNS, ledger = Topics.LEDGER, spend = Topics.SPEND;
+        assertThat(acls.get("nightshift-ingest")).containsExactlyInAnyOrderElementsOf(rules(
+                topic(tasks, "Write", "Describe"), topic(Topics.PUBLICATIONS, "Write", "Read", "Describe"), topic(ledger, "Read", "Describe")));
+        assertThat(acls.get("nightshift-dispatch")).containsExactlyInAnyOrderElementsOf(rules(
+                topic(tasks, "Read", "Describe"), List.of("group nightshift-dispatch literal Read"),
+                topic(runs, "Write", "Describe"), topic(ledger, "Write", "Read", "Describe"), topic(spend, "Write", "Read", "Describe"),
+                topic(Topics.deadLetters(tasks), "Write", "Describe"),
+                // its transactional producer's ids: nightshift-dispatch-<instance>-<n>
+                List.of("transactionalId nightshift-dispatch- prefix Write", "transactionalId nightshift-dispatch- prefix Describe")));
+        List<List<String>> report = new ArrayList<>(List.of(topic(runs, "Read", "Describe"), topic(tasks, "Read", "Describe"),
+                // Todoist's group is the prefix itself; the others' are <prefix>-<sink>, -tasks and -replay after them
+                List.of("group nightshift-report literal Read", "group nightshift-report- prefix Read"),
+                topic(Topics.WRITES, "Write", "Read", "Describe")));
+        for (String sink : List.of("todoist", "github", "linear", "airtable")) {
+            report.add(topic(SinkListeners.deadLetters(sink), "Write", "Read", "Describe"));
+        }
+        assertThat(acls.get("nightshift-report")).containsExactlyInAnyOrderElementsOf(rules(report.toArray(List[]::new)));
+        assertThat(acls.get("nightshift-keda")).containsExactlyInAnyOrder("topic nightshift.tasks literal Describe", "group nightshift-dispatch literal Describe");
+        assertThat(acls).containsOnlyKeys("nightshift-ingest", "nightshift-dispatch", "nightshift-report", "nightshift-keda", "nightshift-registry");
+        // no service may create, delete or reconfigure topics (they are Strimzi's), nor touch the cluster
+        for (String service : List.of("nightshift-ingest", "nightshift-dispatch", "nightshift-report", "nightshift-keda")) {
+            assertThat(acls.get(service)).as(service).noneMatch(rule -> rule.matches(".* (All|Create|Delete|Alter|AlterConfigs|ClusterAction|IdempotentWrite)$"))
+                    .noneMatch(rule -> rule.startsWith("cluster ")).noneMatch(rule -> rule.contains(" * "));
+        }
+        // and every topic a service's ACL names is one the overlay declares
+        Set<String> declared = kind(objects, "KafkaTopic").stream().map(t -> t.path("spec").path("topicName").asString()).collect(Collectors.toSet());
+        acls.entrySet().stream().filter(e -> !e.getKey().equals("nightshift-registry")).flatMap(e -> e.getValue().stream())
+                .filter(rule -> rule.startsWith("topic ")).map(rule -> rule.split(" ")[1]).forEach(topic -> assertThat(declared).contains(topic));
+    }
+
+    /**
+     * Each deployment authenticates as its own user: the JAAS line from that user's Secret, SCRAM over TLS
+     * trusting the cluster CA mounted where the settings say; and Spring binds those variables into every
+     * client it builds (producer, consumer, admin), as the services do.
+     */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void eachServiceAuthenticatesToKafkaAsItsOwnUser(String overlay) throws Exception {
+        List<JsonNode> objects = render(overlay);
+        for (String name : List.of("ingest", "dispatch", "report")) {
+            JsonNode pod = named(kind(objects, "Deployment"), name).path("spec").path("template").path("spec");
+            JsonNode container = pod.path("containers").get(0);
+            Map<String, Object> env = new HashMap<>();
+            for (JsonNode from : container.path("envFrom")) {
+                named(kind(objects, "ConfigMap"), from.path("configMapRef").path("name").asString()).path("data").properties()
+                        .forEach(e -> env.put(e.getKey(), e.getValue().asString()));
+            }
+            String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"nightshift-" + name + "\" password=\"from-the-secret\";";
+            for (JsonNode e : container.path("env")) {
+                JsonNode ref = e.path("valueFrom").path("secretKeyRef");
+                if (e.path("name").asString().equals("SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG")) {
+                    assertThat(ref.path("name").asString()).as(name + "'s Kafka user's Secret").isEqualTo("nightshift-" + name);
+                    assertThat(ref.path("key").asString()).isEqualTo("sasl.jaas.config");
+                    assertThat(ref.path("optional").asBoolean(false)).as(name + " does not start without it").isFalse();
+                    env.put(e.path("name").asString(), jaas);
+                } else if (e.has("value")) {
+                    env.put(e.path("name").asString(), e.path("value").asString());
+                }
+            }
+            assertThat(env).as(name).containsKey("SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG");
+            KafkaProperties kafka = new Binder(ConfigurationPropertySources.from(new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env)))
+                    .bind("spring.kafka", Bindable.ofInstance(new KafkaProperties())).get();
+            for (Map<String, Object> client : List.of(kafka.buildProducerProperties(), kafka.buildConsumerProperties(), kafka.buildAdminProperties())) {
+                assertThat(client).as(name).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                        .containsEntry("sasl.jaas.config", jaas).containsEntry("ssl.truststore.type", "PEM");
+            }
+            // the services' yml take the bootstrap servers from this variable: the TLS listener
+            assertThat(env).as(name).containsEntry("KAFKA_BOOTSTRAP_SERVERS", "nightshift-kafka-bootstrap:9093");
+            String truststore = (String) kafka.buildProducerProperties().get("ssl.truststore.location");
+            String mount = container.path("volumeMounts").valueStream().filter(m -> m.path("name").asString().equals("kafka-ca"))
+                    .map(m -> m.path("mountPath").asString()).findFirst().orElseThrow();
+            assertThat(truststore).isEqualTo(mount + "/ca.crt");
+            JsonNode ca = pod.path("volumes").valueStream().filter(v -> v.path("name").asString().equals("kafka-ca")).findFirst().orElseThrow();
+            assertThat(ca.path("secret").path("secretName").asString()).isEqualTo("nightshift-cluster-ca-cert");
+            assertThat(ca.path("secret").path("items").get(0).path("key").asString()).isEqualTo("ca.crt");
+        }
+        // KEDA reads dispatch's lag as its own user, over the same TLS listener
+        JsonNode trigger = kind(objects, "ScaledObject").getFirst().path("spec").path("triggers").get(0);
+        assertThat(trigger.path("metadata").path("sasl").asString()).isEqualTo("scram_sha512");
+        assertThat(trigger.path("metadata").path("tls").asString()).isEqualTo("enable");
+        JsonNode auth = named(kind(objects, "TriggerAuthentication"), trigger.path("authenticationRef").path("name").asString());
+        assertThat(auth.path("spec").path("secretTargetRef").valueStream().map(r -> r.path("parameter").asString() + "=" + r.path("name").asString() + "/"
+                + r.path("key").asString())).containsExactlyInAnyOrder("username=nightshift-keda-login/username", "password=nightshift-keda/password",
+                "ca=nightshift-cluster-ca-cert/ca.crt");
+        assertThat(decoded(named(kind(objects, "Secret"), "nightshift-keda-login")).get("username")).isEqualTo("nightshift-keda");
+    }
+
+    /** The model keys reach the dispatch pod only; ingest gets its webhook secrets, report its write-back tokens. */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void onlyTheDispatchPodGetsTheModelKeys(String overlay) throws Exception {
+        List<JsonNode> objects = render(overlay);
+        Set<String> modelKeys = Set.of("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN");
+        Map<String, Map<String, String>> secretEnv = new HashMap<>();
+        for (JsonNode deployment : kind(objects, "Deployment")) {
+            Map<String, String> fromSecrets = new HashMap<>();
+            for (JsonNode container : deployment.path("spec").path("template").path("spec").path("containers")) {
+                container.path("env").valueStream().filter(e -> e.path("valueFrom").has("secretKeyRef")).forEach(e -> fromSecrets.put(e.path("name").asString(),
+                        e.path("valueFrom").path("secretKeyRef").path("name").asString() + "/" + e.path("valueFrom").path("secretKeyRef").path("key").asString()));
+                assertThat(container.path("env").valueStream().map(e -> e.path("name").asString())).as("no other container names a model key")
+                        .noneMatch(n -> modelKeys.contains(n) && !deployment.path("metadata").path("name").asString().equals("dispatch"));
+            }
+            secretEnv.put(deployment.path("metadata").path("name").asString(), fromSecrets);
+        }
+        assertThat(secretEnv.get("dispatch")).containsEntry("ANTHROPIC_API_KEY", "nightshift-dispatch-secrets/anthropic-api-key")
+                .containsEntry("OPENAI_API_KEY", "nightshift-dispatch-secrets/openai-api-key")
+                .containsEntry("CLAUDE_CODE_OAUTH_TOKEN", "nightshift-dispatch-secrets/claude-code-oauth-token");
+        assertThat(secretEnv.get("dispatch").keySet()).containsExactlyInAnyOrder("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN",
+                "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "NIGHTSHIFT_SIGNING_KEY", "NIGHTSHIFT_MANAGEMENT_TOKEN");
+        assertThat(secretEnv.get("ingest").keySet()).containsExactlyInAnyOrder("TODOIST_CLIENT_SECRET", "GITHUB_WEBHOOK_SECRET", "LINEAR_WEBHOOK_SECRET",
+                "NIGHTSHIFT_API_TOKEN", "TODOIST_API_TOKEN", "GITHUB_TOKEN", "LINEAR_API_KEY",
+                "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "NIGHTSHIFT_SIGNING_KEY", "NIGHTSHIFT_MANAGEMENT_TOKEN");
+        assertThat(secretEnv.get("report").keySet()).containsExactlyInAnyOrder("TODOIST_API_TOKEN", "GITHUB_TOKEN", "LINEAR_API_KEY", "AIRTABLE_API_TOKEN",
+                "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "NIGHTSHIFT_SIGNING_KEY", "NIGHTSHIFT_MANAGEMENT_TOKEN");
+        for (String name : List.of("ingest", "dispatch", "report")) {
+            assertThat(secretEnv.get(name)).as(name + ": one signing key and one management token for all three")
+                    .containsEntry("NIGHTSHIFT_SIGNING_KEY", "nightshift-shared-secrets/signing-key")
+                    .containsEntry("NIGHTSHIFT_MANAGEMENT_TOKEN", "nightshift-shared-secrets/management-token");
+        }
+        // the dispatch pod's Secret is read by the dispatch pod alone
+        assertThat(secretEnv.entrySet().stream().filter(e -> e.getValue().values().stream().anyMatch(v -> v.startsWith("nightshift-dispatch-secrets/")))
+                .map(Map.Entry::getKey)).containsExactly("dispatch");
+    }
+
+    /** No secret value ships with the manifests, placeholder or not: the operator creates them (a missing one stops the pod). */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void noSecretOrConfigMapShipsAPlaceholder(String overlay) throws Exception {
+        List<JsonNode> objects = render(overlay);
+        Pattern placeholder = Pattern.compile("(?i).*(change-?me|local-dev-secret|placeholder|replace-?me|your[-_ ]?(secret|token|key)|secret123|"
+                + "password123|xxxx|dummy).*", Pattern.DOTALL);
+        for (JsonNode object : objects) {
+            String kind = object.path("kind").asString();
+            if (kind.equals("Secret") || kind.equals("ConfigMap")) {
+                Map<String, String> values = kind.equals("Secret") ? decoded(object) : new HashMap<>();
+                object.path("data").properties().forEach(e -> values.putIfAbsent(e.getKey(), e.getValue().asString()));
+                values.forEach((key, value) -> assertThat(value).as(kind + " " + object.path("metadata").path("name").asString() + " " + key)
+                        .doesNotMatch(placeholder));
+            }
+        }
+        // the one generated Secret is KEDA's user name, which is not a credential
+        assertThat(kind(objects, "Secret")).extracting(o -> o.path("metadata").path("name").asString()).containsExactly("nightshift-keda-login");
+        assertThat(decoded(kind(objects, "Secret").getFirst())).containsOnlyKeys("username");
+    }
+
     private static List<JsonNode> render(String overlay) throws Exception {
         Optional<Path> kubectl = Stream.of(System.getenv("PATH").split(":")).map(p -> Path.of(p, "kubectl")).filter(Files::isExecutable).findFirst();
         if (kubectl.isEmpty() && "1".equals(System.getenv("NIGHTSHIFT_REQUIRE_KUBECTL"))) {
@@ -171,5 +358,31 @@ class KubernetesManifestsTest {
     private static Optional<String> env(JsonNode deployment, String name) {
         return deployment.path("spec").path("template").path("spec").path("containers").get(0).path("env").valueStream()
                 .filter(e -> e.path("name").asString().equals(name)).map(e -> e.path("value").asString()).findFirst();
+    }
+
+    private static List<String> topic(String name, String... operations) {
+        return Stream.of(operations).map(op -> "topic " + name + " literal " + op).toList();
+    }
+
+    @SafeVarargs
+    private static Set<String> rules(List<String>... groups) {
+        return Stream.of(groups).flatMap(List::stream).collect(Collectors.toSet());
+    }
+
+    private static Map<String, String> decoded(JsonNode secret) {
+        Map<String, String> values = new HashMap<>();
+        secret.path("data").properties().forEach(e -> values.put(e.getKey(), new String(Base64.getDecoder().decode(e.getValue().asString()), StandardCharsets.UTF_8)));
+        secret.path("stringData").properties().forEach(e -> values.put(e.getKey(), e.getValue().asString()));
+        return values;
+    }
+
+    /** A Kubernetes memory quantity in bytes (Ki, Mi, Gi, or plain). */
+    private static long quantity(String q) {
+        for (var unit : List.of(Map.entry("Ki", 1L << 10), Map.entry("Mi", 1L << 20), Map.entry("Gi", 1L << 30), Map.entry("Ti", 1L << 40))) {
+            if (q.endsWith(unit.getKey())) {
+                return Long.parseLong(q.substring(0, q.length() - 2)) * unit.getValue();
+            }
+        }
+        return Long.parseLong(q);
     }
 }
