@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.nightshift.dispatch.budget.PriceTable;
+import dev.nightshift.dispatch.egress.EgressLimits;
 import dev.nightshift.dispatch.sandbox.RunLimits;
 
 import jakarta.validation.Valid;
@@ -160,6 +161,7 @@ public record DispatchProperties(
      * @param runAsUid      the uid agents run as when dispatch itself runs as root
      * @param readOnlyPaths host paths visible read-only inside the sandbox
      * @param passEnv       names of dispatch's environment variables handed to agents (e.g. the model's API key)
+     * @param egress        what one run may hold of the egress proxy: connections, head and idle timeouts
      */
     public record Sandbox(
             @DefaultValue("bubblewrap") Kind kind,
@@ -170,7 +172,8 @@ public record DispatchProperties(
             @DefaultValue("65534") int runAsUid,
             @DefaultValue({"/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ssl", "/etc/ca-certificates",
                     "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/hosts", "/etc/localtime"}) List<String> readOnlyPaths,
-            @DefaultValue({}) List<String> passEnv) {
+            @DefaultValue({}) List<String> passEnv,
+            @DefaultValue EgressLimits egress) {
 
         public enum Kind { BUBBLEWRAP, NONE }
     }
