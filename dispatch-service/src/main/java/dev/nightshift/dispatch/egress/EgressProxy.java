@@ -19,12 +19,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -317,21 +319,29 @@ public final class EgressProxy implements AutoCloseable {
         /** Copies both ways until both ends are done, or neither has sent a byte for the idle timeout. */
         private void splice(SocketChannel client, SocketChannel upstream) {
             AtomicLong last = new AtomicLong(System.nanoTime());
-            ScheduledFuture<?>[] idle = new ScheduledFuture<?>[1];
+            AtomicBoolean over = new AtomicBoolean();
+            AtomicReference<ScheduledFuture<?>> idle = new AtomicReference<>();
             Runnable check = new Runnable() {
                 @Override
                 public void run() {
+                    if (over.get()) {
+                        return;
+                    }
                     long quiet = System.nanoTime() - last.get();
                     if (quiet >= limits.idleTimeout().toNanos()) {
                         log.info("run {}: egress tunnel closed after {} idle", runId, limits.idleTimeout());
                         closeQuietly(client);
                         closeQuietly(upstream);
-                    } else if (!timer.isShutdown()) {
-                        idle[0] = timer.schedule(this, limits.idleTimeout().toNanos() - quiet, TimeUnit.NANOSECONDS);
+                    } else {
+                        idle.set(timer.schedule(this, limits.idleTimeout().toNanos() - quiet, TimeUnit.NANOSECONDS));
                     }
                 }
             };
-            idle[0] = timer.schedule(check, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            try {
+                idle.set(timer.schedule(check, limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
+            } catch (RejectedExecutionException e) {
+                return; // the proxy is closing
+            }
             try {
                 Thread down = Thread.ofVirtual().start(() -> pump(upstream, client, last));
                 pump(client, upstream, last);
@@ -339,7 +349,9 @@ public final class EgressProxy implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                idle[0].cancel(false);
+                // a check already running or rescheduled sees this and does nothing
+                over.set(true);
+                idle.get().cancel(false);
             }
         }
 
@@ -360,14 +372,23 @@ public final class EgressProxy implements AutoCloseable {
             private final ScheduledFuture<?> task;
 
             Deadline(SocketChannel client) {
-                task = timer.schedule(() -> {
+                Runnable expire = () -> {
                     expired.set(true);
                     try {
                         client.shutdownInput();
                     } catch (IOException e) {
                         closeQuietly(client);
                     }
-                }, limits.headTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                };
+                ScheduledFuture<?> scheduled;
+                try {
+                    scheduled = timer.schedule(expire, limits.headTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                } catch (RejectedExecutionException e) {
+                    // the proxy is closing: no time at all
+                    expire.run();
+                    scheduled = null;
+                }
+                task = scheduled;
             }
 
             boolean expired() {
@@ -376,7 +397,9 @@ public final class EgressProxy implements AutoCloseable {
 
             @Override
             public void close() {
-                task.cancel(false);
+                if (task != null) {
+                    task.cancel(false);
+                }
             }
         }
 
