@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.nightshift.dispatch.budget.PriceTable;
+import dev.nightshift.dispatch.egress.EgressLimits;
 import dev.nightshift.dispatch.sandbox.RunLimits;
 
 import jakarta.validation.Valid;
@@ -190,6 +191,7 @@ public record DispatchProperties(
      * @param limitsMechanism how each run's memory and processes are bounded: auto (the first that works of
      *                      cgroup-v2, cgroup-v1, rlimits), or one of them (start-up fails if it cannot work here)
      * @param slotUidBase   under rlimits as root, run slot N's agents run as this uid + N
+     * @param egress        what one run may hold of the egress proxy: connections, head and idle timeouts
      */
     public record Sandbox(
             @DefaultValue("bubblewrap") Kind kind,
@@ -204,7 +206,8 @@ public record DispatchProperties(
             @DefaultValue("false") boolean passSecretEnv,
             @DefaultValue("true") boolean seccomp,
             @DefaultValue("auto") LimitsMechanism limitsMechanism,
-            @DefaultValue("100000") @Min(1) int slotUidBase) {
+            @DefaultValue("100000") @Min(1) int slotUidBase,
+            @DefaultValue EgressLimits egress) {
 
         public enum Kind { BUBBLEWRAP, NONE }
     }

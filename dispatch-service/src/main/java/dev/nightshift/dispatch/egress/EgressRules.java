@@ -1,26 +1,29 @@
 package dev.nightshift.dispatch.egress;
 
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+
+import com.google.common.net.InetAddresses;
+import com.google.common.net.InternetDomainName;
 
 /**
  * Where one run's agent may connect: only to names on its allowlist, and only where those names resolve
- * to public addresses, so neither a listed name nor a DNS answer leads into the host's loopback or a
- * private network. Entries are {@code name}, {@code name:port} or {@code *.domain[:port]}; without a port
- * only 443 is allowed.
+ * to global unicast addresses ({@link GlobalUnicast}), so neither a listed name nor a DNS answer leads
+ * into the host's loopback or a private network. Entries are {@code name}, {@code name:port} or
+ * {@code *.domain[:port]}; without a port only 443 is allowed. A wildcard may not cover a public suffix
+ * ({@code *.com}, {@code *.co.uk}, {@code *.github.io}): that would be anyone's site.
  *
  * @param allowed  the allowlist
  * @param pinned   names resolved by configuration instead of DNS (an internal model gateway, a test's server):
- *                 the operator's choice, so private addresses are allowed for them
+ *                 the operator's choice, so any address is allowed for them
+ * @param resolver how other names are resolved
  */
-public record EgressRules(List<String> allowed, Map<String, InetAddress> pinned) {
+public record EgressRules(List<String> allowed, Map<String, InetAddress> pinned, Resolver resolver) {
 
     private static final int HTTPS = 443;
 
@@ -30,11 +33,27 @@ public record EgressRules(List<String> allowed, Map<String, InetAddress> pinned)
         check(allowed);
     }
 
-    /** Refuses, naming it, an entry that is not {@code name}, {@code name:port} or {@code *.domain[:port]}. */
+    /**
+     * Refuses, naming it, an entry that is not {@code name}, {@code name:port} or {@code *.domain[:port]},
+     * or a wildcard on a public suffix (by Guava's copy of the Public Suffix List, ICANN and private sections).
+     */
     public static void check(List<String> entries) {
         for (String entry : entries) {
-            if (!entry.strip().toLowerCase(Locale.ROOT).matches("(\\*\\.)?[a-z0-9.-]+(:[0-9]{1,5})?")) {
-                throw new IllegalArgumentException("network allowlist entry '" + entry + "' is not name, name:port or *.domain[:port]");
+            String e = entry.strip().toLowerCase(Locale.ROOT);
+            if (!e.matches("(\\*\\.)?[a-z0-9.-]+(:[0-9]{1,5})?")) {
+                throw new IllegalArgumentException("network allowlist entry '" + ConnectTarget.sanitized(entry)
+                        + "' is not name, name:port or *.domain[:port]");
+            }
+            String host = e.replaceFirst(":[0-9]+$", "");
+            if (host.startsWith("*.")) {
+                String domain = host.substring(2);
+                if (!ConnectTarget.validName(domain)) {
+                    throw new IllegalArgumentException("network allowlist entry '" + entry + "' has no valid domain after '*.'");
+                }
+                if (InternetDomainName.from(domain).isPublicSuffix()) {
+                    throw new IllegalArgumentException("network allowlist entry '" + entry + "' is a wildcard on the public suffix '"
+                            + domain + "': it would allow every site registered under it; list the sites instead");
+                }
             }
         }
     }
@@ -44,14 +63,15 @@ public record EgressRules(List<String> allowed, Map<String, InetAddress> pinned)
         record Allowed(InetSocketAddress address) implements Decision {
         }
 
-        record Refused(String reason) implements Decision {
+        record Refused(Outcome outcome, String reason) implements Decision {
         }
     }
 
-    public Decision decide(String host, int port) {
-        String name = host.toLowerCase(Locale.ROOT);
+    public Decision decide(ConnectTarget target) {
+        String name = target.host();
+        int port = target.port();
         if (allowed.stream().noneMatch(entry -> matches(entry, name, port))) {
-            return new Decision.Refused(name + ":" + port + " is not on the worker's network allowlist");
+            return new Decision.Refused(Outcome.REFUSED, target + " is not on the worker's network allowlist");
         }
         InetAddress pin = pinned.get(name);
         if (pin != null) {
@@ -59,14 +79,22 @@ public record EgressRules(List<String> allowed, Map<String, InetAddress> pinned)
         }
         InetAddress[] addresses;
         try {
-            addresses = InetAddress.getAllByName(name);
+            addresses = target.literal() ? new InetAddress[] {InetAddresses.forString(name)} : resolver.resolve(name);
         } catch (UnknownHostException e) {
-            return new Decision.Refused(name + " does not resolve");
+            return new Decision.Refused(Outcome.UNRESOLVED, name + " does not resolve");
         }
-        // one private answer is enough to refuse: the client cannot choose which address it gets
-        return Arrays.stream(addresses).filter(EgressRules::internal).findFirst()
-                .<Decision>map(a -> new Decision.Refused(name + " resolves to " + a.getHostAddress() + ", on the host or a private network"))
-                .orElseGet(() -> new Decision.Allowed(new InetSocketAddress(addresses[0], port)));
+        if (addresses.length == 0) {
+            return new Decision.Refused(Outcome.UNRESOLVED, name + " does not resolve");
+        }
+        // one refused answer is enough to refuse: the client cannot choose which address it gets
+        for (InetAddress a : addresses) {
+            Optional<String> why = GlobalUnicast.refusal(a);
+            if (why.isPresent()) {
+                return new Decision.Refused(Outcome.REFUSED_ADDRESS, name + " resolves to " + a.getHostAddress() + ", " + why.get()
+                        + ": only global unicast addresses are reachable");
+            }
+        }
+        return new Decision.Allowed(new InetSocketAddress(GlobalUnicast.target(addresses[0]), port));
     }
 
     private static boolean matches(String entry, String name, int port) {
@@ -77,23 +105,5 @@ public record EgressRules(List<String> allowed, Map<String, InetAddress> pinned)
             return false;
         }
         return pattern.startsWith("*.") ? name.endsWith(pattern.substring(1)) : name.equals(pattern);
-    }
-
-    /** Loopback, unspecified, link-local, private (RFC 1918, RFC 6598, IPv6 ULA), multicast. */
-    static boolean internal(InetAddress a) {
-        if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
-                || a.isMulticastAddress()) {
-            return true;
-        }
-        byte[] b = a.getAddress();
-        if (a instanceof Inet4Address) {
-            int first = b[0] & 0xff;
-            int second = b[1] & 0xff;
-            return first == 0 || (first == 100 && second >= 64 && second < 128);
-        }
-        if (a instanceof Inet6Address) {
-            return (b[0] & 0xfe) == 0xfc;
-        }
-        return false;
     }
 }

@@ -87,7 +87,7 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
             EgressProxy.Door door = null;
             switch (confinement.network()) {
                 case Network.Allowlist a -> {
-                    door = egress.open(runId, a.hosts());
+                    door = egress.open(runId, a.hosts(), setpriv != null ? runUid : EgressProxy.processUid());
                     opened.add(door);
                 }
                 case Network.Host h -> log.warn("run {} shares the host's network (network: host): the agent can reach this "

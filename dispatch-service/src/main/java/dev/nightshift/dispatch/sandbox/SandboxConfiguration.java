@@ -1,10 +1,6 @@
 package dev.nightshift.dispatch.sandbox;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 
 import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.egress.EgressProxy;
@@ -18,22 +14,6 @@ import org.springframework.context.annotation.Configuration;
 class SandboxConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(SandboxConfiguration.class);
-
-    @Bean(destroyMethod = "close")
-    EgressProxy egressProxy(DispatchProperties properties, MeterRegistry meters) throws IOException {
-        Map<String, InetAddress> pinned = new HashMap<>();
-        properties.sandbox().pinnedHosts().forEach((name, address) -> {
-            if (!address.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-                throw new IllegalArgumentException("nightshift.dispatch.sandbox.pinned-hosts." + name + " must be an IP address, not '" + address + "'");
-            }
-            try {
-                pinned.put(name.toLowerCase(), InetAddress.getByName(address));
-            } catch (IOException e) {
-                throw new IllegalArgumentException("nightshift.dispatch.sandbox.pinned-hosts." + name + ": " + e.getMessage(), e);
-            }
-        });
-        return new EgressProxy(pinned, Duration.ofSeconds(10), meters);
-    }
 
     /** Fails start-up, naming the setting, when the chosen sandbox cannot work on this machine. */
     @Bean

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -26,10 +27,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.agent.AgentAdapters;
 import dev.nightshift.dispatch.agent.AgentEnvironment;
+import dev.nightshift.dispatch.egress.EgressLimits;
 import dev.nightshift.dispatch.egress.EgressProxy;
+import dev.nightshift.dispatch.egress.Resolver;
+import dev.nightshift.dispatch.egress.TestTls;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,13 +65,19 @@ class SandboxEscapeTest {
     private ServerSocket hostService;
 
     @BeforeEach
-    void setUp() throws IOException {
+    void setUp() throws Exception {
         root = Files.createTempDirectory(Path.of("/tmp"), "ns-escape-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        // mapped.test stands for a name whose DNS answer is the host's loopback in IPv4-mapped form
+        Resolver dns = name -> new InetAddress[] {Inet6Address.getByAddress(name,
+                new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 1}, null)};
         egress = new EgressProxy(Map.of("allowed.test", InetAddress.getLoopbackAddress(), "elsewhere.test", InetAddress.getLoopbackAddress()),
-                Duration.ofSeconds(2), new SimpleMeterRegistry());
+                EgressLimits.defaults().withConnectTimeout(Duration.ofSeconds(2)), dns, new SimpleMeterRegistry());
         DispatchProperties properties = Sandboxes.properties(root, Map.of());
         sandbox = Sandboxes.bubblewrap(properties, egress);
-        internet = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        // the proxy passes TLS only, naming the CONNECT host
+        HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(TestTls.forNames("allowed.test", "elsewhere.test").server()));
+        internet = https;
         internet.createContext("/", exchange -> {
             byte[] body = "hello from the internet\n".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
@@ -152,18 +164,20 @@ class SandboxEscapeTest {
         int host = hostService.getLocalPort();
         String probe = """
                 echo "$(curl -sS -m 5 --noproxy "*" http://127.0.0.1:%1$d/ 2>&1) <- direct to the host's loopback"
-                echo "$(curl -sS -m 5 -p -x "$HTTPS_PROXY" http://allowed.test:%2$d/ 2>&1) <- allowed.test"
+                echo "$(curl -sS -m 5 -k https://allowed.test:%2$d/ 2>&1) <- allowed.test"
+                echo "$(curl -sS -m 5 -k https://mapped.test:%2$d/ 2>&1) <- mapped.test, answering ::ffff:127.0.0.1"
                 echo "$(curl -sS -m 5 -p -x "$HTTPS_PROXY" http://elsewhere.test:%2$d/ 2>&1) <- elsewhere.test"
                 echo "$(curl -sS -m 5 -p -x "$HTTPS_PROXY" http://127.0.0.1:%1$d/ 2>&1) <- the host's loopback through the proxy"
                 echo "$(curl -sS -m 5 -p -x "$HTTPS_PROXY" http://localhost:%1$d/ 2>&1) <- localhost through the proxy"
                 """.formatted(host, web);
 
-        Pair r = beside(TIGHT, new Network.Allowlist(List.of("allowed.test:" + web)), probe);
+        Pair r = beside(TIGHT, new Network.Allowlist(List.of("allowed.test:" + web, "mapped.test:" + web)), probe);
 
         List<String> out = r.escape().lines();
         assertThat(out).filteredOn(l -> l.endsWith("<- direct to the host's loopback")).singleElement().asString()
                 .contains("Couldn't connect");
         assertThat(out).contains("hello from the internet <- allowed.test");
+        assertThat(out).filteredOn(l -> l.endsWith("<- mapped.test, answering ::ffff:127.0.0.1")).singleElement().asString().contains("403");
         assertThat(out).filteredOn(l -> l.endsWith("<- elsewhere.test")).singleElement().asString().contains("403");
         assertThat(out).filteredOn(l -> l.endsWith("<- the host's loopback through the proxy")).singleElement().asString().contains("403");
         assertThat(out).filteredOn(l -> l.endsWith("<- localhost through the proxy")).singleElement().asString().contains("403");
