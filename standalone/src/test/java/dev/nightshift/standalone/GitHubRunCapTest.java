@@ -13,8 +13,12 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +53,7 @@ class GitHubRunCapTest {
 
     private static final WireMockServer github = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().http2PlainDisabled(true));
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static RunningNightshift nightshift;
     private static ConfigurableApplicationContext ingest;
     private static ConfigurableApplicationContext report;
@@ -138,6 +143,23 @@ class GitHubRunCapTest {
                 urlEqualTo("/repos/" + REPOSITORY + "/issues/" + other + "/comments"))).isEmpty());
         assertThat(github.findAll(postRequestedFor(urlEqualTo("/repos/" + REPOSITORY + "/issues/" + other + "/comments"))))
                 .allSatisfy(r -> assertThat(r.getBodyAsString()).doesNotContain("Not started"));
+    }
+
+    /** The task API's token is one author: past its cap, 429 naming the cap, and nothing published. */
+    @Test
+    void theTaskApiPastItsCapIs429() throws Exception {
+        String url = "http://127.0.0.1:" + ingest.getEnvironment().getRequiredProperty("local.server.port") + "/api/tasks";
+        List<HttpResponse<String>> answers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            answers.add(HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                    .header("Authorization", "Bearer " + RunningNightshift.API_TOKEN).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"worker\":\"writer\",\"title\":\"Capped " + i + "\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        assertThat(answers.subList(0, 2)).allSatisfy(r -> assertThat(r.statusCode()).as(r.body()).isEqualTo(202));
+        assertThat(answers.get(2).statusCode()).isEqualTo(429);
+        assertThat(answers.get(2).body()).contains("capped")
+                .contains("api-token has started 2 runs of worker writer in the last hour (nightshift.ingest.limits.runs-per-author-per-hour)");
     }
 
     /** The author opens an issue of their own, with the label: they are its author and the sender. */
