@@ -33,6 +33,7 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.TaskCancelled;
+import dev.nightshift.events.TaskDeclined;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskLedgerEntry;
 import dev.nightshift.events.TaskRequested;
@@ -239,6 +240,11 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         switch (event.getBody()) {
             case TaskRequested r -> request(held, event, r);
             case TaskCancelled c -> cancel(held, event.getTaskKey(), c);
+            case TaskDeclined d -> {
+                // ingest's answer to a request it did not publish (report writes it): nothing to run
+                log.info("{}: declined by ingest ({}), nothing to run", event.getTaskKey(), d.getReason());
+                ended(held);
+            }
             default -> {
                 log.warn("{}: unknown task event body {}, skipped", event.getTaskKey(), event.getBody().getClass().getName());
                 ended(held);

@@ -1,10 +1,12 @@
 package dev.nightshift.ingest.limit;
 
 import java.time.Clock;
+import java.time.Instant;
 
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.ingest.publish.TaskPublisher;
+import dev.nightshift.ingest.routing.TaskRequests;
 import dev.nightshift.ingest.routing.Worker;
 import dev.nightshift.ingest.webhook.RetryLater;
 import io.micrometer.core.instrument.Counter;
@@ -60,6 +62,10 @@ public class RunLimiter {
                         .tag("source", source).tag("scope", capped.scope())
                         .register(meters).increment();
                 log.info("{} not published: {}", event.getTaskKey(), capped.reason());
+                // the task API's caller reads its 429; an item in a source is answered where it was asked
+                if (capped.replyDue() && !source.equals("api")) {
+                    reply(event, worker, author, capped);
+                }
                 yield new Result.Capped(capped.reason());
             }
             case RunCaps.Admission.Admitted admitted -> {
@@ -77,6 +83,21 @@ public class RunLimiter {
                 yield result;
             }
         };
+    }
+
+    /**
+     * One answer per worker, author and cap window, on the item that asked: a {@code TaskDeclined} report turns into
+     * a comment. Every replica declining in the window publishes the same one (its id is the window's), so it is
+     * made once. A reply Kafka does not take is logged and left: the request is refused either way.
+     */
+    private void reply(TaskEvent request, Worker worker, String author, RunCaps.Admission.Capped capped) {
+        String replyId = "declined:" + worker.name() + ":" + author + ":" + capped.window();
+        try {
+            publisher.publishOnce(TaskRequests.declined(request.getTaskKey(), request.getTask(), worker, author,
+                    capped.reason(), replyId, Instant.now()));
+        } catch (RetryLater e) {
+            log.warn("the reply to {} (no run: {}) was not published: {}", request.getTaskKey(), capped.reason(), e.getMessage());
+        }
     }
 
     private static Result outcome(TaskPublisher.Outcome outcome) {

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.nightshift.events.TaskCancelled;
+import dev.nightshift.events.TaskDeclined;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
@@ -53,6 +54,7 @@ public class TaskPublisher {
         return switch (event.getBody()) {
             case TaskRequested requested -> Topics.ledgerKey(event.getTaskKey(), requested.getTaskVersion());
             case TaskCancelled cancelled -> "cancel " + event.getEventId();
+            case TaskDeclined declined -> "declined " + event.getEventId();
             default -> throw new IllegalArgumentException("not a task event body: " + event.getBody());
         };
     }

@@ -12,6 +12,7 @@ import dev.nightshift.events.LinearOutput;
 import dev.nightshift.events.OutputSinks;
 import dev.nightshift.events.Outputs;
 import dev.nightshift.events.TaskCancelled;
+import dev.nightshift.events.TaskDeclined;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.events.SandboxSpec;
@@ -34,6 +35,20 @@ public final class TaskRequests {
                 .setOccurredAt(now)
                 .setTask(task)
                 .setBody(TaskCancelled.newBuilder().setReason(reason).build())
+                .build();
+    }
+
+    /**
+     * No run for this request: the answer report writes on the task's item. {@code replyId} names the one reply it
+     * is (per worker, author and cap window), so every replica that declines in that window publishes the same.
+     */
+    public static TaskEvent declined(String taskKey, TaskRef task, Worker worker, String author, String reason, String replyId, Instant now) {
+        return TaskEvent.newBuilder()
+                .setTaskKey(taskKey)
+                .setEventId(UUID.nameUUIDFromBytes(replyId.getBytes(StandardCharsets.UTF_8)).toString())
+                .setOccurredAt(now)
+                .setTask(task)
+                .setBody(TaskDeclined.newBuilder().setReason(reason).setWorker(worker.name()).setAuthor(author).setOutputs(outputs(worker)).build())
                 .build();
     }
 

@@ -15,6 +15,8 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
+import dev.nightshift.events.TaskDeclined;
+import dev.nightshift.events.TaskEvent;
 import dev.nightshift.report.sink.CredentialedSink;
 import dev.nightshift.report.sink.RecentProgress;
 import dev.nightshift.report.sink.RunMessages;
@@ -35,6 +37,7 @@ public class GitHubSink extends CredentialedSink {
 
     static final String COMMENT = "comment";
     static final String FINDINGS = "findings";
+    static final String DECLINED = "declined";
 
     private final GitHubClient github;
     private final GitHubProperties properties;
@@ -58,6 +61,28 @@ public class GitHubSink extends CredentialedSink {
     public boolean wants(RunEvent event) {
         Optional<GitHubOutput> output = OutputSinks.find(event.getOutputs(), GitHubOutput.class);
         return output.isPresent() && (event.getTask().getReference() instanceof GitHubIssue || findingsRepository(event, output.get()).isPresent());
+    }
+
+    /** A request ingest declined (past a runs-per-hour cap) is answered on its issue or pull request. */
+    @Override
+    public boolean acknowledgesTasks() {
+        return true;
+    }
+
+    @Override
+    public boolean wants(TaskEvent event) {
+        return event.getBody() instanceof TaskDeclined d && event.getTask().getReference() instanceof GitHubIssue
+                && OutputSinks.find(d.getOutputs(), GitHubOutput.class).filter(GitHubOutput::getComment).isPresent();
+    }
+
+    /** One comment per declined reply (its event id): the write log, and after a crash the issue's comments searched. */
+    @Override
+    public void acknowledge(TaskEvent event) {
+        GitHubIssue issue = (GitHubIssue) event.getTask().getReference();
+        String text = OwnWrites.marked(RunMessages.declined((TaskDeclined) event.getBody()), event.getEventId(), DECLINED);
+        writes.once(new WriteLog.Key(name(), event.getEventId(), DECLINED), event.getTaskKey(),
+                () -> github.findComment(issue.getRepository(), issue.getNumber(), OwnWrites.marker(event.getEventId(), DECLINED)),
+                () -> github.comment(issue.getRepository(), issue.getNumber(), text));
     }
 
     @Override

@@ -15,6 +15,7 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
+import dev.nightshift.events.TaskDeclined;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.report.sink.CredentialedSink;
@@ -38,6 +39,7 @@ import org.springframework.web.client.RestClient;
 public class LinearSink extends CredentialedSink {
 
     static final String COMMENT = "comment";
+    static final String DECLINED = "declined";
 
     private final LinearClient linear;
     private final LinearProperties properties;
@@ -67,16 +69,28 @@ public class LinearSink extends CredentialedSink {
         return true;
     }
 
-    /** A request from an agent session: Linear shows the agent unresponsive without an activity within 10 s. */
+    /**
+     * A request from an agent session: Linear shows the agent unresponsive without an activity within 10 s. And a
+     * request ingest declined (past a runs-per-hour cap): answered in its session, or on its issue.
+     */
     @Override
     public boolean wants(TaskEvent event) {
-        return event.getBody() instanceof TaskRequested requested
-                && event.getTask().getReference() instanceof LinearIssue issue && issue.getAgentSessionId() != null
-                && OutputSinks.find(requested.getWorker().getOutputs(), LinearOutput.class).isPresent();
+        return switch (event.getBody()) {
+            case TaskRequested requested -> event.getTask().getReference() instanceof LinearIssue issue && issue.getAgentSessionId() != null
+                    && OutputSinks.find(requested.getWorker().getOutputs(), LinearOutput.class).isPresent();
+            case TaskDeclined declined -> event.getTask().getReference() instanceof LinearIssue issue
+                    && OutputSinks.find(declined.getOutputs(), LinearOutput.class)
+                            .filter(o -> issue.getAgentSessionId() != null || o.getComment()).isPresent();
+            default -> false;
+        };
     }
 
     @Override
     public void acknowledge(TaskEvent event) {
+        if (event.getBody() instanceof TaskDeclined declined) {
+            declined(event, declined);
+            return;
+        }
         TaskRequested requested = (TaskRequested) event.getBody();
         String session = ((LinearIssue) event.getTask().getReference()).getAgentSessionId();
         // one per task version: a follow-up prompt is a new version and is answered too
@@ -140,6 +154,21 @@ public class LinearSink extends CredentialedSink {
                 }
             }
             default -> throw new IllegalArgumentException("unknown run event body " + run.getBody().getClass().getName());
+        }
+    }
+
+    /** One answer per declined reply (its event id): a response in the session, or a comment on the issue. */
+    private void declined(TaskEvent event, TaskDeclined declined) {
+        LinearIssue issue = (LinearIssue) event.getTask().getReference();
+        String id = event.getEventId();
+        String text = RunMessages.declined(declined);
+        if (issue.getAgentSessionId() != null) {
+            activityOnce(new WriteLog.Key(name(), id, DECLINED), event.getTaskKey(), issue.getAgentSessionId(),
+                    Map.of("type", "response", "body", text));
+        } else {
+            writes.once(new WriteLog.Key(name(), id, DECLINED), event.getTaskKey(),
+                    () -> linear.findComment(issue.getId(), OwnWrites.marker(id, DECLINED)),
+                    () -> linear.comment(issue.getId(), OwnWrites.marked(text, id, DECLINED)));
         }
     }
 

@@ -6,6 +6,7 @@ import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunWaiting;
 import dev.nightshift.report.hygiene.InertMarkdown;
+import dev.nightshift.events.TaskDeclined;
 
 /** The texts people read in the comments report writes, the same in every tool. */
 public final class RunMessages {
@@ -18,6 +19,11 @@ public final class RunMessages {
     /** The answer to a request before its run starts. */
     public static String acknowledged(String worker) {
         return "On it: " + worker + " has the task and starts shortly.";
+    }
+
+    /** The one answer to a request ingest declined: no run, and why. */
+    public static String declined(TaskDeclined declined) {
+        return "Not started: " + declined.getReason() + ". Until more runs are free, further requests start nothing and get no other answer.";
     }
 
     public static String started(RunEvent run) {

@@ -14,6 +14,8 @@ import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.Source;
+import dev.nightshift.events.TaskDeclined;
+import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TodoistOutput;
 import dev.nightshift.report.sink.CredentialedSink;
 import dev.nightshift.report.sink.RecentProgress;
@@ -36,6 +38,7 @@ public class TodoistSink extends CredentialedSink {
     static final String STARTED = "started";
     static final String FINISHED = "finished";
     static final String WAITING = "waiting";
+    static final String DECLINED = "declined";
 
     private final TodoistClient todoist;
     private final TodoistProperties properties;
@@ -95,6 +98,29 @@ public class TodoistSink extends CredentialedSink {
             case RunWaiting w -> { }
             default -> throw new IllegalArgumentException("unknown run event body " + run.getBody().getClass().getName());
         }
+    }
+
+    /** A request ingest declined (past a runs-per-hour cap) is answered on its task. */
+    @Override
+    public boolean acknowledgesTasks() {
+        return true;
+    }
+
+    @Override
+    public boolean wants(TaskEvent event) {
+        return event.getBody() instanceof TaskDeclined d && event.getTask().getSource() == Source.TODOIST
+                && OutputSinks.find(d.getOutputs(), TodoistOutput.class).filter(TodoistOutput::getComment).isPresent();
+    }
+
+    /** One comment per declined reply (its event id). */
+    @Override
+    public void acknowledge(TaskEvent event) {
+        String taskId = event.getTask().getSourceId();
+        String id = event.getEventId();
+        writes.once(new WriteLog.Key(name(), id, DECLINED), event.getTaskKey(),
+                () -> todoist.findComment(taskId, OwnWrites.marker(id, DECLINED)),
+                () -> todoist.comment(taskId, OwnWrites.marked(RunMessages.declined((TaskDeclined) event.getBody()), id, DECLINED),
+                        UUID.nameUUIDFromBytes((id + ":" + DECLINED).getBytes(StandardCharsets.UTF_8)).toString()));
     }
 
     /** One comment per run and kind, however often the event comes. */
