@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class WhoMayStartTest {
 
-    private static final GitHubProperties SERVICE = new GitHubProperties("secret", List.of("OWNER", "MEMBER", "COLLABORATOR"), List.of(),
+    private static final GitHubProperties SERVICE = new GitHubProperties("who-may-start-test-secret", List.of("OWNER", "MEMBER", "COLLABORATOR"), List.of(),
             URI.create("https://api.github.com"), null, null);
 
     private static Worker worker(String extra) {
