@@ -48,6 +48,8 @@ class StandaloneCommandIT {
         env.put("INGEST_PORT", String.valueOf(ingest));
         env.put("TODOIST_CLIENT_SECRET", "it-secret");
         env.remove("TODOIST_API_TOKEN");
+        // the services refuse to start without a signing key (until the standalone generates one of its own)
+        env.putAll(TestSigningKey.environment());
         Process nightshift = builder.start();
         try {
             await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))

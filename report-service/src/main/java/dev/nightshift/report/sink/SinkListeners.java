@@ -251,8 +251,12 @@ public class SinkListeners implements SmartLifecycle {
         handler.setBackOffFunction((record, e) -> TargetFault.in(e).map(fault -> waitingBackOff(fault)).orElse(null));
         handler.setResetStateOnExceptionChange(true);
         handler.addNotRetryableExceptions(TargetFault.Refused.class);
-        handler.setRetryListeners((record, e, attempt) -> log.warn("the {} sink will try the event at {}-{}@{} again (failure {}): {}",
-                sink.name(), record.topic(), record.partition(), record.offset(), attempt, reason(e)));
+        handler.setRetryListeners((record, e, attempt) -> {
+            if (RefusedRecord.in(e).isEmpty()) { // a refused record is never tried again: its parking is what is logged
+                log.warn("the {} sink will try the event at {}-{}@{} again (failure {}): {}",
+                        sink.name(), record.topic(), record.partition(), record.offset(), attempt, reason(e));
+            }
+        });
         return handler;
     }
 
