@@ -101,6 +101,11 @@ class GitHubRunCapTest {
 
     @Test
     void pastTheAuthorsCapARequestIsNoRunAndAnotherAuthorIsUnaffected() throws Exception {
+        // one reply per clock hour: the refused requests must fall in one, so a start just before the hour waits for it
+        long untilHour = Duration.ofHours(1).toMillis() - System.currentTimeMillis() % Duration.ofHours(1).toMillis();
+        if (untilHour < Duration.ofSeconds(90).toMillis()) {
+            Thread.sleep(untilHour + 1000);
+        }
         String author = "prolific-" + ThreadLocalRandom.current().nextInt(1_000_000);
         int[] issues = {newNumber(), newNumber(), newNumber(), newNumber()};
 
