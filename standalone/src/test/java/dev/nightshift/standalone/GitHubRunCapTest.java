@@ -71,6 +71,7 @@ class GitHubRunCapTest {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());
         settings.put("nightshift.registry-url", infra.registryUrl());
+        settings.put("nightshift.signing.key", TestSigningKey.KEY);
         settings.put("nightshift.report.group-prefix", prefix);
         settings.put("nightshift.report.github.api-base-url", github.baseUrl());
         settings.put("nightshift.report.github.api-token", "gh-report-token");

@@ -96,7 +96,9 @@ class OutputHygieneTest {
                 "--spring.kafka.bootstrap-servers=" + infra.bootstrapServers(),
                 "--nightshift.registry-url=" + infra.registryUrl(),
                 "--nightshift.report.group-prefix=report-hygiene-" + UUID.randomUUID(),
-                "--nightshift.signing.key=test:" + SIGNING_SECRET,
+                // its own signing key (a canary to redact); the suite's, which TopicWriter signs with, is accepted
+                "--nightshift.signing.key=hygiene:" + SIGNING_SECRET,
+                "--nightshift.signing.accepted-keys=" + TestSigningKey.KEY,
                 "--nightshift.report.redact.values=" + EXTRA_SECRET,
                 "--nightshift.report.todoist.api-base-url=" + targets.baseUrl() + "/api/v1",
                 "--nightshift.report.todoist.api-token=report-todoist-token",
