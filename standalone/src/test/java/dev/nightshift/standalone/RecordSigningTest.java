@@ -117,18 +117,8 @@ class RecordSigningTest {
     void anUnsignedRunEventWritesNothingBackAndIsParkedWhileASignedOneIsWritten() throws Exception {
         double before = refused("report", Topics.RUNS, "unsigned");
         String task = "C" + UUID.randomUUID().toString().replace("-", "").substring(0, 15);
-        RunEvent finished = RunEvent.newBuilder()
-                .setTaskKey("todoist:" + task)
-                .setRunId("run-" + UUID.randomUUID())
-                .setAttempt(1)
-                .setMaxAttempts(1)
-                .setWorker("writer")
-                .setOccurredAt(Instant.now())
-                .setTask(TaskRef.newBuilder().setSource(Source.TODOIST).setSourceId(task).setTitle("Write a post").build())
-                .setOutputs(OutputSinks.of(List.of(TodoistOutput.newBuilder().build())))
-                .setBody(RunFinished.newBuilder().setOutcome(Outcome.SUCCEEDED).setSummary("Posted by whoever reached the broker")
-                        .setDurationMillis(1).setFinalAttempt(true).build())
-                .build();
+        RunEvent finished = ReportParts.todoistRun(task, RunFinished.newBuilder().setOutcome(Outcome.SUCCEEDED)
+                .setSummary("Posted by whoever reached the broker").setDurationMillis(1).setFinalAttempt(true).build());
 
         TopicWriter.sendUnsigned(Topics.RUNS, finished.getTaskKey(), finished);
 

@@ -329,17 +329,7 @@ class ReportFaultsTest {
     }
 
     private static void started(String task) throws Exception {
-        RunEvent event = RunEvent.newBuilder()
-                .setTaskKey("todoist:" + task)
-                .setRunId("run-" + UUID.randomUUID())
-                .setAttempt(1)
-                .setMaxAttempts(1)
-                .setWorker("writer")
-                .setOccurredAt(Instant.now())
-                .setTask(TaskRef.newBuilder().setSource(Source.TODOIST).setSourceId(task).setTitle("Write a post").build())
-                .setOutputs(OutputSinks.of(List.of(TodoistOutput.newBuilder().build())))
-                .setBody(RunStarted.newBuilder().setAdapter("claude").build())
-                .build();
+        RunEvent event = ReportParts.todoistRun(task, RunStarted.newBuilder().setAdapter("claude").build());
         TopicWriter.send(Topics.RUNS, event.getTaskKey(), event);
     }
 }

@@ -1,11 +1,18 @@
 package dev.nightshift.standalone;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
+import dev.nightshift.events.OutputSinks;
+import dev.nightshift.events.RunEvent;
+import dev.nightshift.events.Source;
+import dev.nightshift.events.TaskRef;
+import dev.nightshift.events.TodoistOutput;
 import dev.nightshift.events.Topics;
 import dev.nightshift.events.TrustedEvents;
 import dev.nightshift.report.writes.WriteLog;
@@ -45,6 +52,21 @@ public final class ReportParts {
                 }
             }
         }
+    }
+
+    /** A run of the writer worker on Todoist task {@code task}, attempt 1 of 1, a new run id, with this body. */
+    static RunEvent todoistRun(String task, Object body) {
+        return RunEvent.newBuilder()
+                .setTaskKey("todoist:" + task)
+                .setRunId("run-" + UUID.randomUUID())
+                .setAttempt(1)
+                .setMaxAttempts(1)
+                .setWorker("writer")
+                .setOccurredAt(Instant.now())
+                .setTask(TaskRef.newBuilder().setSource(Source.TODOIST).setSourceId(task).setTitle("Write a post").build())
+                .setOutputs(OutputSinks.of(List.of(TodoistOutput.newBuilder().build())))
+                .setBody(body)
+                .build();
     }
 
     /** A text as a JSON string literal, to write expected request bodies. */
