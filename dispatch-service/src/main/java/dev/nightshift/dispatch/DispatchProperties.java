@@ -1,5 +1,6 @@
 package dev.nightshift.dispatch;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -39,6 +40,7 @@ import org.springframework.validation.annotation.Validated;
  * @param prices         USD per million tokens by model-name prefix, over the built-in list prices
  * @param spend          the daily spend ceiling all dispatchers share
  * @param files          the files an agent wrote, sent back with its finished run
+ * @param gateway        the model gateway: where the providers are, how big a request may be, how long to wait
  */
 @Validated
 @ConfigurationProperties("nightshift.dispatch")
@@ -58,7 +60,29 @@ public record DispatchProperties(
         @Valid @DefaultValue Sandbox sandbox,
         @DefaultValue({}) Map<String, PriceTable.Price> prices,
         @Valid @DefaultValue Spend spend,
-        @Valid @DefaultValue Files files) {
+        @Valid @DefaultValue Files files,
+        @Valid @DefaultValue Gateway gateway) {
+
+    /**
+     * The model gateway. Its credentials are not settings: it reads ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN,
+     * and OPENAI_API_KEY (or CODEX_API_KEY), from dispatch's environment or from files of those names in
+     * {@code credentials-directory}.
+     *
+     * @param anthropicUrl         the Anthropic API (https; http only to a loopback address, for a stand-in)
+     * @param openaiUrl            the OpenAI API, likewise
+     * @param credentialsDirectory a directory of files named like the variables (a Kubernetes Secret mounted into dispatch)
+     * @param maxRequestBody       the largest request an agent may send (a whole conversation goes up with each)
+     * @param connectTimeout       to reach a provider
+     * @param firstByteTimeout     from a request sent to the provider's answer starting
+     */
+    public record Gateway(
+            @DefaultValue("https://api.anthropic.com") URI anthropicUrl,
+            @DefaultValue("https://api.openai.com") URI openaiUrl,
+            Path credentialsDirectory,
+            @DefaultValue("32MB") DataSize maxRequestBody,
+            @DefaultValue("10s") Duration connectTimeout,
+            @DefaultValue("10m") Duration firstByteTimeout) {
+    }
 
     /**
      * What travels back with a finished run of the files its agent wrote (drafts for report's sinks).
@@ -85,12 +109,11 @@ public record DispatchProperties(
      *               default: the agent's name
      * @param args   for command: arguments before the prompt
      * @param prompt for command: the prompt as the last argument (the default) or on stdin
-     * @param passEnv variables of dispatch's environment this agent alone gets (its credentials); default: its
-     *               kind's own (claude: ANTHROPIC_API_KEY, CLAUDE_CODE_OAUTH_TOKEN, ANTHROPIC_AUTH_TOKEN;
-     *               codex: OPENAI_API_KEY, CODEX_API_KEY; command: none)
+     * @param passEnv variables of dispatch's environment this agent alone gets; secret-looking names are refused
+     *               unless sandbox.pass-secret-env (model keys stay in the gateway)
      */
     public record Agent(@NotBlank String binary, String kind, @DefaultValue({}) List<String> args,
-            @DefaultValue("argument") PromptVia prompt, List<String> passEnv) {
+            @DefaultValue("argument") PromptVia prompt, @DefaultValue({}) List<String> passEnv) {
 
         public String kindOr(String name) {
             return kind == null || kind.isBlank() ? name : kind;
@@ -177,15 +200,16 @@ public record DispatchProperties(
     /**
      * @param kind          bubblewrap (the default) or none (a plain subprocess, no isolation: only when chosen explicitly)
      * @param network       the network of workers that name none: allowlist (the default), none, or host
-     * @param allowHosts    names every allowlist run may reach besides its worker's own (the model APIs)
+     * @param allowHosts    names every allowlist run may reach besides its worker's own (none by default: the
+     *                      model APIs are reached through the model gateway, never directly)
      * @param pinnedHosts   names the egress proxy resolves to these addresses instead of asking DNS (an internal
      *                      gateway); private addresses are allowed for these only
      * @param limits        what a run gets unless its worker asks for other limits
      * @param runAsUid      the uid agents run as when dispatch itself runs as root
      * @param readOnlyPaths host paths visible read-only inside the sandbox
      * @param passEnv       names of dispatch's environment variables handed to every agent; secret-looking names
-     *                      are refused (a credential belongs to one agent: agents.NAME.pass-env)
-     * @param passSecretEnv allow secret-looking names in pass-env all the same
+     *                      are refused
+     * @param passSecretEnv allow secret-looking names in pass-env and agents.NAME.pass-env all the same
      * @param seccomp       agents run under a seccomp filter denying io_uring, keyrings, bpf, perf, ptrace, mounts
      *                      and namespaces (see SeccompFilter)
      * @param limitsMechanism how each run's memory and processes are bounded: auto (the first that works of
@@ -196,7 +220,7 @@ public record DispatchProperties(
     public record Sandbox(
             @DefaultValue("bubblewrap") Kind kind,
             @DefaultValue("allowlist") NetworkMode network,
-            @DefaultValue({"api.anthropic.com", "api.openai.com"}) List<String> allowHosts,
+            @DefaultValue({}) List<String> allowHosts,
             @DefaultValue({}) Map<String, String> pinnedHosts,
             @Valid @DefaultValue DefaultLimits limits,
             @DefaultValue("65534") int runAsUid,

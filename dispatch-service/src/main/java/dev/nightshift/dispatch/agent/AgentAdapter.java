@@ -1,6 +1,10 @@
 package dev.nightshift.dispatch.agent;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.nightshift.dispatch.gateway.Provider;
 
 /** One agent CLI: how to call it and how to read what it prints. */
 public interface AgentAdapter {
@@ -16,12 +20,17 @@ public interface AgentAdapter {
         return null;
     }
 
+    /** The provider its model calls go to, through the model gateway; empty for an agent that calls none it knows of. */
+    default Optional<Provider> provider() {
+        return Optional.empty();
+    }
+
     /**
-     * The variables of dispatch's environment this agent gets by default (its own model credentials, never
-     * another agent's); {@code nightshift.dispatch.agents.NAME.pass-env} replaces them.
+     * What points the agent at its gateway door ({@code url}) with the run's token as its only credential.
+     * Values here are no secret of Nightshift's: the token is good for this run's door only.
      */
-    default List<String> credentialEnv() {
-        return List.of();
+    default Map<String, String> gatewayEnvironment(String url, String token) {
+        return Map.of();
     }
 
     /** A parser for one run's output: it may keep state across lines. */

@@ -12,8 +12,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * The whole environment one agent starts with: a few fixed variables, dispatch's {@code sandbox.pass-env}
- * (nothing secret, checked at start-up) and its own agent's credentials ({@code agents.NAME.pass-env},
- * by default its kind's), so a claude run never holds the OpenAI key and a codex run never the Anthropic one.
+ * and its own agent's {@code agents.NAME.pass-env}, both checked at start-up to hold nothing secret-looking
+ * unless {@code sandbox.pass-secret-env} allows it. Model keys are never among them: the model gateway
+ * holds those, and the agent gets its door's address and run token ({@link AgentAdapter#gatewayEnvironment}).
  */
 @Component
 public class AgentEnvironment {
@@ -27,24 +28,30 @@ public class AgentEnvironment {
     private final Map<String, List<String>> own = new LinkedHashMap<>();
 
     @Autowired
-    public AgentEnvironment(DispatchProperties properties, AgentAdapters adapters) {
-        this(properties, adapters, System.getenv());
+    public AgentEnvironment(DispatchProperties properties) {
+        this(properties, System.getenv());
     }
 
     /** @param source dispatch's own environment, where values are read from */
-    public AgentEnvironment(DispatchProperties properties, AgentAdapters adapters, Map<String, String> source) {
+    public AgentEnvironment(DispatchProperties properties, Map<String, String> source) {
         this.source = Map.copyOf(source);
         this.shared = List.copyOf(properties.sandbox().passEnv());
-        if (!properties.sandbox().passSecretEnv()) {
-            List<String> secret = shared.stream().filter(n -> SECRET_LOOKING.matcher(n).find()).toList();
-            if (!secret.isEmpty()) {
-                throw new IllegalArgumentException("nightshift.dispatch.sandbox.pass-env names " + secret + ", which look like credentials "
-                        + "and would go to every agent: give each agent its own with nightshift.dispatch.agents.NAME.pass-env "
-                        + "(claude and codex get their model keys by default), or set nightshift.dispatch.sandbox.pass-secret-env=true");
-            }
+        boolean allowSecrets = properties.sandbox().passSecretEnv();
+        refuseSecrets("nightshift.dispatch.sandbox.pass-env", shared, allowSecrets);
+        properties.agents().forEach((name, agent) -> {
+            own.put(name, List.copyOf(agent.passEnv()));
+            refuseSecrets("nightshift.dispatch.agents." + name + ".pass-env", own.get(name), allowSecrets);
+        });
+    }
+
+    /** Whatever a sandbox holds, the agent and anything it was talked into running can send anywhere it reaches. */
+    private static void refuseSecrets(String setting, List<String> names, boolean allowed) {
+        List<String> secret = names.stream().filter(n -> SECRET_LOOKING.matcher(n).find()).toList();
+        if (!secret.isEmpty() && !allowed) {
+            throw new IllegalArgumentException(setting + " names " + secret + ", which look like credentials: an agent holds "
+                    + "no credential (the model gateway adds the model keys: set them in dispatch's environment), or set "
+                    + "nightshift.dispatch.sandbox.pass-secret-env=true to hand them to agents all the same");
         }
-        properties.agents().forEach((name, agent) -> own.put(name, agent.passEnv() != null ? List.copyOf(agent.passEnv())
-                : adapters.find(name).map(AgentAdapter::credentialEnv).orElse(List.of())));
     }
 
     /** What the agent named {@code agent} gets, with {@code home} as its home directory. */

@@ -2,8 +2,10 @@ package dev.nightshift.dispatch.agent;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
+import dev.nightshift.dispatch.gateway.Provider;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -18,10 +20,19 @@ public record ClaudeCodeAdapter(String name) implements AgentAdapter {
         this("claude");
     }
 
-    /** An API key, a subscription's OAuth token (claude setup-token), or a bearer token for a gateway. */
     @Override
-    public List<String> credentialEnv() {
-        return List.of("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_AUTH_TOKEN");
+    public Optional<Provider> provider() {
+        return Optional.of(Provider.ANTHROPIC);
+    }
+
+    /**
+     * Claude Code's LLM-gateway settings: the base URL (the CLI appends /v1/messages), the run token as a
+     * bearer token, an empty API key (a set one would win over the gateway), and no traffic but the model's.
+     */
+    @Override
+    public Map<String, String> gatewayEnvironment(String url, String token) {
+        return Map.of("ANTHROPIC_BASE_URL", url, "ANTHROPIC_AUTH_TOKEN", token, "ANTHROPIC_API_KEY", "",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
     }
 
     @Override

@@ -2,6 +2,10 @@ package dev.nightshift.dispatch.agent;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.nightshift.dispatch.gateway.Provider;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -19,9 +23,17 @@ public record CodexAdapter(String name) implements AgentAdapter {
     /** The model Codex uses when the worker names none, for pricing. */
     static final String DEFAULT_MODEL = "gpt-5";
 
+    /** The variable Codex reads its provider's key from: the run token. */
+    static final String TOKEN_ENV = "NIGHTSHIFT_MODEL_TOKEN";
+
     @Override
-    public List<String> credentialEnv() {
-        return List.of("OPENAI_API_KEY", "CODEX_API_KEY");
+    public Optional<Provider> provider() {
+        return Optional.of(Provider.OPENAI);
+    }
+
+    @Override
+    public Map<String, String> gatewayEnvironment(String url, String token) {
+        return Map.of(TOKEN_ENV, token);
     }
 
     @Override
@@ -30,6 +42,11 @@ public record CodexAdapter(String name) implements AgentAdapter {
                 "--dangerously-bypass-approvals-and-sandbox", "--color", "never"));
         if (request.model() != null && !request.model().isBlank()) {
             argv.addAll(List.of("--model", request.model()));
+        }
+        if (request.gatewayUrl() != null) {
+            // a provider of its own pointing at the run's gateway door, its key the run token (by name: no value on argv)
+            argv.addAll(List.of("-c", "model_provider=\"nightshift\"", "-c", "model_providers.nightshift={name=\"nightshift\",base_url=\""
+                    + request.gatewayUrl() + "/v1\",env_key=\"" + TOKEN_ENV + "\",wire_api=\"responses\"}"));
         }
         argv.add("--");
         argv.add(request.prompt());

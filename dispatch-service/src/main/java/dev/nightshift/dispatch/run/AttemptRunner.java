@@ -3,7 +3,9 @@ package dev.nightshift.dispatch.run;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -23,12 +25,17 @@ import dev.nightshift.dispatch.budget.Ceiling;
 import dev.nightshift.dispatch.budget.Confinements;
 import dev.nightshift.dispatch.budget.PriceTable;
 import dev.nightshift.dispatch.budget.SpendMeter;
+import dev.nightshift.dispatch.gateway.ModelGateway;
+import dev.nightshift.dispatch.gateway.RunAccount;
 import dev.nightshift.dispatch.sandbox.AgentProcess;
+import dev.nightshift.dispatch.sandbox.Confinement;
 import dev.nightshift.dispatch.sandbox.Executables;
 import dev.nightshift.dispatch.sandbox.Launch;
 import dev.nightshift.dispatch.sandbox.Sandbox;
 import dev.nightshift.dispatch.sandbox.SandboxRun;
 import dev.nightshift.dispatch.sandbox.Workspace;
+import dev.nightshift.events.MeteredUsage;
+import dev.nightshift.events.Outcome;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
@@ -53,10 +60,12 @@ public class AttemptRunner {
     private final Ceiling ceiling;
     private final Confinements confinements;
     private final PriceTable prices;
+    private final ModelGateway gateway;
 
     public AttemptRunner(DispatchProperties properties, AgentAdapters adapters, Sandbox sandbox, AgentProcess process,
-            AgentEnvironment environment) {
+            AgentEnvironment environment, ModelGateway gateway) {
         this.properties = properties;
+        this.gateway = gateway;
         this.environment = environment;
         this.adapters = adapters;
         this.sandbox = sandbox;
@@ -105,30 +114,55 @@ public class AttemptRunner {
         if (binary.isEmpty()) {
             return new Attempt(RunOutcome.notRun(missingAgent(worker.getAgent().getAdapter())), false);
         }
+        AgentAdapter adapter = adapters.find(worker.getAgent().getAdapter()).orElseThrow();
+        ModelGateway.Door door = null;
         SandboxRun sandboxRun;
         try {
+            Confinement confinement = confinements.of(worker);
+            if (adapter.provider().isPresent()) {
+                // the agent's only way to its model: it gets a door and a run token, never a key
+                door = gateway.open(events.runId(), adapter.provider().get(), ceiling.costBudget(worker));
+                confinement = confinement.withServices(List.of(door));
+            }
             Path template = Workspace.template(properties.workdirsRoot(), worker.getAgent().getWorkdir());
-            sandboxRun = sandbox.open(events.runId(), template, confinements.of(worker));
+            sandboxRun = sandbox.open(events.runId(), template, confinement);
         } catch (IllegalArgumentException | IOException e) {
+            if (door != null) {
+                door.close();
+            }
             return new Attempt(RunOutcome.notRun("the sandbox could not be prepared: " + e.getMessage()), false);
         }
-        try (sandboxRun) {
+        try (ModelGateway.Door closing = door; sandboxRun) {
             log.info("run {} of {} started: worker {}, attempt {}", events.runId(), events.taskKey(), worker.getName(), events.attempt());
-            return runAgent(events, binary.get(), request, sandboxRun, go, stop, progress)
+            return runAgent(events, binary.get(), adapter, request, sandboxRun, door, go, stop, progress)
                     .map(f -> new Attempt(f, true))
                     .orElseGet(() -> new Attempt(RunOutcome.notRun("the agent could not be started"), false));
         }
     }
 
-    /** Empty when the agent's process could not be started at all. */
-    private Optional<RunFinished> runAgent(RunEvents events, Path binary, TaskRequested request, SandboxRun sandboxRun,
-            CompletableFuture<?> go, CompletableFuture<String> stop, Consumer<RunEvent> progress) {
+    /**
+     * Empty when the agent's process could not be started at all.
+     *
+     * @param door the run's model gateway door; null for an agent that calls no model through it
+     */
+    private Optional<RunFinished> runAgent(RunEvents events, Path binary, AgentAdapter adapter, TaskRequested request, SandboxRun sandboxRun,
+            ModelGateway.Door door, CompletableFuture<?> go, CompletableFuture<String> stop, Consumer<RunEvent> progress) {
         WorkerSpec worker = request.getWorker();
-        AgentAdapter adapter = adapters.find(worker.getAgent().getAdapter()).orElseThrow();
         Duration wallTime = Duration.ofMillis(worker.getBudget().getWallTimeMillis());
         double budget = ceiling.costBudget(worker);
+        String gatewayUrl;
+        try {
+            gatewayUrl = door == null ? null : sandboxRun.address(door);
+        } catch (IOException e) {
+            log.error("run {}: no way to the model gateway: {}", events.runId(), e.getMessage());
+            return Optional.empty();
+        }
         AgentRequest agentRequest = new AgentRequest(request.getPrompt(), worker.getAgent().getModel(),
-                worker.getAgent().getAllowedTools(), worker.getBudget().getMaxTurns(), budget);
+                worker.getAgent().getAllowedTools(), worker.getBudget().getMaxTurns(), budget, gatewayUrl);
+        Map<String, String> env = new HashMap<>(environment.of(worker.getAgent().getAdapter(), sandboxRun.home()));
+        if (door != null) {
+            env.putAll(adapter.gatewayEnvironment(gatewayUrl, door.token()));
+        }
         List<String> command = adapter.command(binary.toString(), agentRequest);
         AgentAdapter.LineParser parser = adapter.newParser(agentRequest);
         AtomicReference<AgentSignal.Result> result = new AtomicReference<>();
@@ -137,12 +171,22 @@ public class AttemptRunner {
         CompletableFuture<String> halt = new CompletableFuture<>();
         stop.thenAccept(halt::complete);
         AtomicReference<String> overBudget = new AtomicReference<>();
+        // the gateway's figure is the one that counts: past the budget (or unreadable), it stops the run
+        AtomicReference<String> unmetered = new AtomicReference<>();
+        if (door != null) {
+            door.account().stopped().thenAccept(s -> {
+                if ((s.overBudget() ? overBudget : unmetered).compareAndSet(null, s.reason())) {
+                    log.info("run {}: {}: stopping it", events.runId(), s.reason());
+                }
+                halt.complete(s.overBudget() ? "over budget" : "unmetered");
+            });
+        }
         Set<String> posted = ConcurrentHashMap.newKeySet();
         AtomicInteger sequence = new AtomicInteger();
         AgentProcess.Exit exit;
         RunFiles files = properties.files().enabled() ? new RunFiles(properties.files()) : null;
         try {
-            Launch launch = sandboxRun.launch(command, environment.of(worker.getAgent().getAdapter(), sandboxRun.home())).gated().withInput(adapter.input(agentRequest));
+            Launch launch = sandboxRun.launch(command, env).gated().withInput(adapter.input(agentRequest));
             if (files != null) {
                 launch = launch.withPostlude(files.postlude());
             }
@@ -154,7 +198,8 @@ public class AttemptRunner {
                             case AgentSignal.Progress p -> { } // each distinct line once
                             case AgentSignal.Usage u -> {
                                 spend.add(u);
-                                if (spend.spentUsd() > budget && overBudget.compareAndSet(null, "it had spent $%.4f of its $%.2f budget"
+                                // an agent's own count may stop it early (never late: the gateway's is the cap)
+                                if (spend.spentUsd() > budget && overBudget.compareAndSet(null, "it reported spending $%.4f of its $%.2f budget"
                                         .formatted(spend.spentUsd(), budget))) {
                                     log.info("run {}: over budget, {}: stopping it", events.runId(), overBudget.get());
                                     halt.complete("over budget");
@@ -174,7 +219,18 @@ public class AttemptRunner {
             log.error("run {}: the agent could not be run: {}", events.runId(), e.getMessage());
             return Optional.empty();
         }
-        RunFinished finished = RunOutcome.of(exit, result.get(), wallTime, spend.spentUsd(), overBudget.get());
+        RunAccount.Metered metered = door == null ? null : door.account().metered();
+        RunFinished finished = RunOutcome.of(exit, result.get(), wallTime, metered == null ? spend.spentUsd() : metered.costUsd(), overBudget.get());
+        if (metered != null) {
+            finished.setReportedCostUsd(spend.spentUsd());
+            finished.setMetered(MeteredUsage.newBuilder().setRequests(metered.requests()).setInputTokens(metered.inputTokens())
+                    .setOutputTokens(metered.outputTokens()).setCacheWriteTokens(metered.cacheWriteTokens())
+                    .setCacheReadTokens(metered.cacheReadTokens()).setCostUsd(metered.costUsd()).build());
+            if (unmetered.get() != null && overBudget.get() == null) {
+                finished.setOutcome(Outcome.FAILED);
+                finished.setReason("stopped by dispatch: " + unmetered.get());
+            }
+        }
         if (files != null) {
             finished.setFiles(files.files());
             finished.setMoreFiles(files.more());

@@ -94,6 +94,15 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
                         + "host's loopback and private networks, Nightshift's broker and registry included", runId);
                 case Network.None n -> { }
             }
+            for (HostService service : confinement.services()) {
+                // connecting needs write permission on the socket: the run's uid only
+                Path socket = service.socket();
+                if (setpriv != null) {
+                    Files.setAttribute(socket, "unix:uid", runUid);
+                    Files.setAttribute(socket, "unix:gid", runUid);
+                }
+                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            }
             Path kept = null;
             if (keepWorkspaces) {
                 kept = Workspace.create(workspacesRoot, runId, template);
@@ -124,6 +133,15 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         @Override
         public Launch launch(List<String> command, Map<String, String> environment) {
             return bw.launch(this, command, environment);
+        }
+
+        /** Bridged to the sandbox's own loopback; an agent on the host's network uses the service's host port. */
+        @Override
+        public String address(HostService service) throws IOException {
+            if (!confinement.services().contains(service)) {
+                throw new IllegalArgumentException("not a service of this run's confinement: " + service);
+            }
+            return "http://127.0.0.1:" + (confinement.network() instanceof Network.Host ? service.hostPort() : service.sandboxPort());
         }
 
         @Override
@@ -187,18 +205,33 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         // /proc/PID/cmdline for anyone to read, inside the sandbox (its pid 1) and on the host (ps)
         Map<String, String> env = new HashMap<>(environment);
         if (run.door() != null) {
-            launcher.addAll(List.of("--bind", run.door().socket().toString(), EGRESS_SOCKET));
+            bridge(launcher, prelude, run.door().socket(), EGRESS_SOCKET, PROXY_PORT);
             for (String name : List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")) {
                 env.put(name, PROXY_URL);
             }
-            // the bridge listens before the agent may start: a hex address:port in LISTEN state (0A) in /proc/net/tcp
-            prelude.append(socat).append(" TCP-LISTEN:").append(PROXY_PORT).append(",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:")
-                    .append(EGRESS_SOCKET).append(" & until grep -q ' 0100007F:").append("%04X".formatted(PROXY_PORT))
-                    .append(" 00000000:0000 0A' /proc/net/tcp; do sleep 0.001; done && ");
+            // the host services are on the sandbox's own loopback, never through the proxy
+            env.put("NO_PROXY", "127.0.0.1,localhost");
+            env.put("no_proxy", "127.0.0.1,localhost");
+        }
+        if (!(run.confinement().network() instanceof Network.Host)) {
+            for (HostService service : run.confinement().services()) {
+                bridge(launcher, prelude, service.socket(), "/nightshift/service-" + service.sandboxPort() + ".sock", service.sandboxPort());
+            }
         }
         launcher.add("--");
         return new Launch(launcher, prelude.toString(), false, command, Map.copyOf(env),
                 run.kept() != null ? run.kept() : Path.of("/"), null);
+    }
+
+    /**
+     * Binds a host socket into the sandbox and has socat listen for it on the sandbox's loopback {@code port},
+     * before the agent may start: the port in LISTEN state (0A) in /proc/net/tcp, as a hex address:port.
+     */
+    private void bridge(List<String> launcher, StringBuilder prelude, Path socket, String inside, int port) {
+        launcher.addAll(List.of("--bind", socket.toString(), inside));
+        prelude.append(socat).append(" TCP-LISTEN:").append(port).append(",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:")
+                .append(inside).append(" & until grep -q ' 0100007F:").append("%04X".formatted(port))
+                .append(" 00000000:0000 0A' /proc/net/tcp; do sleep 0.001; done && ");
     }
 
     private void chown(Path workspace, int uid) throws IOException {

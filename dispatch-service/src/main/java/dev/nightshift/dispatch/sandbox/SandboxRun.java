@@ -1,5 +1,6 @@
 package dev.nightshift.dispatch.sandbox;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
@@ -11,6 +12,9 @@ public interface SandboxRun extends AutoCloseable {
      * @param environment the whole environment the agent gets
      */
     Launch launch(List<String> command, Map<String, String> environment);
+
+    /** Where the agent reaches one of its confinement's {@link HostService}s: {@code http://127.0.0.1:PORT}. */
+    String address(HostService service) throws IOException;
 
     /** The agent's working directory (its workspace) as the agent sees it. */
     String home();

@@ -27,6 +27,12 @@ public record Unsandboxed(Path workspacesRoot, boolean keepWorkspaces) implement
                 return new Launch(command, environment, workspace);
             }
 
+            /** The agent shares the host's network: the service's own loopback port there. */
+            @Override
+            public String address(HostService service) throws IOException {
+                return "http://127.0.0.1:" + service.hostPort();
+            }
+
             @Override
             public String home() {
                 return workspace.toString();

@@ -22,25 +22,35 @@ class AgentEnvironmentTest {
         all.put("nightshift.dispatch.agents.echo.binary", "echo");
         all.put("nightshift.dispatch.agents.echo.kind", "command");
         DispatchProperties properties = Sandboxes.properties(Path.of("/tmp/unused"), all);
-        return new AgentEnvironment(properties, new AgentAdapters(properties), SERVICE);
+        return new AgentEnvironment(properties, SERVICE);
     }
 
     @Test
-    void eachAgentGetsItsOwnKindsCredentialsOnly() {
+    void noAgentGetsAModelKeyTheGatewayHoldsThem() {
         AgentEnvironment env = environment(Map.of());
 
-        assertThat(env.of("claude", "/workspace")).containsEntry("ANTHROPIC_API_KEY", "sk-ant-1").containsEntry("CLAUDE_CODE_OAUTH_TOKEN", "oat-1")
-                .doesNotContainKeys("OPENAI_API_KEY", "CODEX_API_KEY", "GITHUB_TOKEN", "TZ");
-        assertThat(env.of("codex", "/workspace")).containsEntry("OPENAI_API_KEY", "sk-oa-1").containsEntry("CODEX_API_KEY", "cx-1")
-                .doesNotContainKeys("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN", "GITHUB_TOKEN");
-        assertThat(env.of("echo", "/workspace")).containsOnlyKeys("PATH", "HOME", "LANG", "TMPDIR").containsEntry("HOME", "/workspace");
+        for (String agent : new String[] {"claude", "codex", "echo"}) {
+            assertThat(env.of(agent, "/workspace")).as(agent).containsOnlyKeys("PATH", "HOME", "LANG", "TMPDIR").containsEntry("HOME", "/workspace");
+        }
     }
 
     @Test
-    void anAgentsOwnPassEnvReplacesItsKindsDefault() {
-        AgentEnvironment env = environment(Map.of("nightshift.dispatch.agents.claude.pass-env", "FOO_TOKEN"));
+    void anAgentsOwnPassEnvGoesToItAlone() {
+        AgentEnvironment env = environment(Map.of("nightshift.dispatch.agents.claude.pass-env", "TZ"));
 
-        assertThat(env.of("claude", "/w")).containsEntry("FOO_TOKEN", "ft-1").doesNotContainKey("ANTHROPIC_API_KEY");
+        assertThat(env.of("claude", "/w")).containsEntry("TZ", "Europe/Paris");
+        assertThat(env.of("codex", "/w")).doesNotContainKey("TZ");
+    }
+
+    @Test
+    void anAgentsPassEnvRefusesSecretLookingNamesNamingTheSetting() {
+        assertThatThrownBy(() -> environment(Map.of("nightshift.dispatch.agents.claude.pass-env", "ANTHROPIC_API_KEY")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nightshift.dispatch.agents.claude.pass-env names [ANTHROPIC_API_KEY]")
+                .hasMessageContaining("the model gateway adds the model keys");
+        AgentEnvironment allowed = environment(Map.of("nightshift.dispatch.agents.claude.pass-env", "FOO_TOKEN",
+                "nightshift.dispatch.sandbox.pass-secret-env", "true"));
+        assertThat(allowed.of("claude", "/w")).containsEntry("FOO_TOKEN", "ft-1");
     }
 
     @Test

@@ -30,8 +30,6 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.nightshift.dispatch.DispatchProperties;
-import dev.nightshift.dispatch.agent.AgentAdapters;
-import dev.nightshift.dispatch.agent.AgentEnvironment;
 import dev.nightshift.dispatch.egress.EgressLimits;
 import dev.nightshift.dispatch.egress.EgressProxy;
 import dev.nightshift.dispatch.egress.Resolver;
@@ -126,36 +124,6 @@ class SandboxEscapeTest {
                 assertThat(r.escape().lines()).as("the service's " + name).doesNotContain(name + "=" + value);
             }
         });
-    }
-
-    @Test
-    void anAgentFindsNoOtherAgentsKeyAndNoKeyIsOnAnyCommandLine() throws Exception {
-        String anthropic = "nscanary" + UUID.randomUUID().toString().replace("-", "");
-        String oauth = "nscanary" + UUID.randomUUID().toString().replace("-", "");
-        String openai = "nscanary" + UUID.randomUUID().toString().replace("-", "");
-        DispatchProperties properties = Sandboxes.properties(root, Map.of("nightshift.dispatch.agents.codex.binary", "codex"));
-        Map<String, String> codexEnv = new AgentEnvironment(properties, new AgentAdapters(properties),
-                Map.of("ANTHROPIC_API_KEY", anthropic, "CLAUDE_CODE_OAUTH_TOKEN", oauth, "OPENAI_API_KEY", openai))
-                .of("codex", Bubblewrap.WORKSPACE);
-        // every canary-shaped string it can find: its environment, every process's argv and environment it may read, files
-        String search = """
-                echo ready; sleep 1
-                { env; cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ; grep -r -a -h -o 'nscanary[0-9a-f]*' /workspace /tmp /etc /nightshift /run /var; } \
-                  2>/dev/null | tr '\\0' '\\n' | grep -a -o 'nscanary[0-9a-f]*' | sort -u | sed 's/^/found /'
-                echo searched""";
-        List<String> onHostArgv = new CopyOnWriteArrayList<>();
-        Set<String> canaries = Set.of(anthropic, oauth, openai);
-
-        Pair r = beside(TIGHT, new Network.Allowlist(List.of("allowed.test:443")), search, codexEnv, line -> {
-            if (line.equals("ready")) {
-                onHostArgv.addAll(commandLinesHolding(canaries));
-            }
-        });
-
-        assertThat(r.escape().lines()).as("the search ran, and found its own key (so it can find one)")
-                .contains("searched", "found " + openai);
-        assertThat(r.escape().lines()).as("claude's credentials are not in a codex sandbox").doesNotContain("found " + anthropic, "found " + oauth);
-        assertThat(onHostArgv).as("no process on the host has a key on its command line").isEmpty();
     }
 
     @Test
@@ -380,10 +348,6 @@ class SandboxEscapeTest {
         return beside(limits, network, escape, wall, stop, ENV, line -> { });
     }
 
-    private Pair beside(RunLimits limits, Network network, String escape, Map<String, String> env, Consumer<String> onLine) throws Exception {
-        return beside(limits, network, escape, Duration.ofSeconds(30), new CompletableFuture<>(), env, onLine);
-    }
-
     /** Runs the escape and, at the same time, a neighbour with the same limits doing ordinary work; both must end. */
     private Pair beside(RunLimits limits, Network network, String escape, Duration wall, CompletableFuture<String> stop,
             Map<String, String> env, Consumer<String> onLine) throws Exception {
@@ -411,25 +375,5 @@ class SandboxEscapeTest {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Every host process's command line (as ps shows it) holding one of these strings. */
-    static List<String> commandLinesHolding(Set<String> secrets) {
-        List<String> holding = new ArrayList<>();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
-            for (Path proc : procs) {
-                try {
-                    String argv = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ');
-                    if (secrets.stream().anyMatch(argv::contains)) {
-                        holding.add(proc.getFileName() + ": " + argv);
-                    }
-                } catch (IOException gone) {
-                    // the process ended meanwhile
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return holding;
     }
 }
