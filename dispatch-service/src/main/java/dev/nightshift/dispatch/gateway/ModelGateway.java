@@ -294,7 +294,7 @@ public final class ModelGateway implements AutoCloseable {
             if (path == null || !provider.allows(path) || !Set.of("GET", "POST").contains(request.getMethod())) {
                 refuse(response, Provider.Refusal.Kind.NOT_ALLOWED, "not_allowed", "the model gateway does not forward "
                         + request.getMethod() + " " + sanitized(path) + " to " + provider.id());
-                log.warn("run {}: model gateway refused {} {} (not a {} generation API)", runId, request.getMethod(), sanitized(path), provider.id());
+                log.warn("run {}: model gateway refused {} {} (not one of {}'s generation APIs)", runId, request.getMethod(), sanitized(path), provider.id());
                 return;
             }
             Upstream upstream = upstreams.get(provider);
@@ -303,8 +303,11 @@ public final class ModelGateway implements AutoCloseable {
                         + " credential: set " + (upstream == null ? "one" : upstream.credentialSettings()) + " in dispatch's environment");
                 return;
             }
-            if (!account.admits()) {
-                refuseOverBudget(response);
+            Optional<RunAccount.Stop> stop = account.refusal();
+            if (stop.isPresent()) {
+                refuse(response, stop.get().overBudget() ? Provider.Refusal.Kind.OVER_BUDGET : Provider.Refusal.Kind.NOT_ALLOWED,
+                        stop.get().overBudget() ? "over_budget" : "not_allowed", stop.get().reason());
+                log.info("run {}: model gateway refused a request: {}", runId, stop.get().reason());
                 return;
             }
             byte[] body;
@@ -355,9 +358,10 @@ public final class ModelGateway implements AutoCloseable {
                         + limits.firstByteTimeout() + " (nightshift.dispatch.gateway.first-byte-timeout)");
                 return;
             } catch (IOException e) {
+                String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
                 refuse(response, Provider.Refusal.Kind.UPSTREAM, "upstream_error", "the model gateway could not reach " + provider.id()
-                        + " at " + upstream.baseUrl() + ": " + e.getMessage());
-                log.warn("run {}: model gateway could not reach {}: {}", runId, upstream.baseUrl(), e.getMessage());
+                        + " at " + upstream.baseUrl() + ": " + why);
+                log.warn("run {}: model gateway could not reach {}: {}", runId, upstream.baseUrl(), why);
                 return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -380,6 +384,7 @@ public final class ModelGateway implements AutoCloseable {
             UsageReader usage = provider.usageReader(streamed);
             boolean costs = provider.metered(path) && answer.statusCode() / 100 == 2;
             requests(provider, "forwarded").increment();
+            boolean charged = false;
             try (InputStream in = answer.body(); OutputStream toAgent = Content.Sink.asOutputStream(response)) {
                 byte[] buffer = new byte[16384];
                 int n;
@@ -388,10 +393,15 @@ public final class ModelGateway implements AutoCloseable {
                     toAgent.write(buffer, 0, n);
                     toAgent.flush();
                 }
-            } finally {
-                // what passed is charged, even when the agent went away mid-answer
+                // charged before the answer ends: once the agent has all of it, the run's account already says so
+                charged = true;
                 if (costs) {
                     charge(compressed ? Optional.empty() : usage.finish(), compressed ? "its answer came compressed" : "its answer carried no usage");
+                }
+            } finally {
+                // what passed is charged, also when the agent or the provider went away mid-answer
+                if (costs && !charged) {
+                    charge(usage.finish(), "the answer broke off before its usage");
                 }
             }
         }
@@ -408,19 +418,13 @@ public final class ModelGateway implements AutoCloseable {
             }
         }
 
-        private void refuseOverBudget(Response response) throws IOException {
-            RunAccount.Metered m = account.metered();
-            String why = "this run's budget is spent: the model gateway metered $%.4f of $%.2f".formatted(m.costUsd(), account.budgetUsd());
-            account.stopped().complete(new RunAccount.Stop(true, why));
-            refuse(response, Provider.Refusal.Kind.OVER_BUDGET, "over_budget", why);
-            log.info("run {}: model gateway refused a request: {}", runId, why);
-        }
-
         private void refuse(Response response, Provider.Refusal.Kind kind, String outcome, String message) throws IOException {
             requests(provider, outcome).increment();
             Provider.Refusal refusal = provider.refusal(kind, message);
             response.setStatus(refusal.status());
             response.getHeaders().put("content-type", "application/json");
+            // the request's body may be unread: this connection is not reused
+            response.getHeaders().put("connection", "close");
             Content.Sink.write(response, true, java.nio.ByteBuffer.wrap(refusal.body().getBytes(StandardCharsets.UTF_8)));
         }
 

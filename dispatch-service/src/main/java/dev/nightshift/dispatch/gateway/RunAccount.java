@@ -1,5 +1,6 @@
 package dev.nightshift.dispatch.gateway;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 import dev.nightshift.dispatch.agent.AgentSignal;
@@ -48,9 +49,24 @@ public final class RunAccount {
         return stopped;
     }
 
-    /** Whether another request may go upstream: the budget is not spent and nothing has stopped the run. */
-    synchronized boolean admits() {
-        return cost < budgetUsd && !stopped.isDone();
+    /** Why no further request may go upstream (the budget is spent, or the run was stopped); empty while they may. */
+    Optional<Stop> refusal() {
+        Stop reason;
+        synchronized (this) {
+            if (stopped.isDone()) {
+                return Optional.of(stopped.join());
+            }
+            if (cost < budgetUsd) {
+                return Optional.empty();
+            }
+            reason = new Stop(true, spent(cost, budgetUsd));
+        }
+        stopped.complete(reason);
+        return Optional.of(stopped.join());
+    }
+
+    private static String spent(double cost, double budget) {
+        return "its budget is spent: the model gateway metered $%.4f of its $%.2f budget".formatted(cost, budget);
     }
 
     /** One answer's usage, priced; past the budget the run is to be stopped. */
@@ -64,7 +80,7 @@ public final class RunAccount {
             cacheRead += usage.cacheRead();
             cost += prices.usd(usage);
             if (cost >= budgetUsd) {
-                reason = "the model gateway metered $%.4f of its $%.2f budget".formatted(cost, budgetUsd);
+                reason = spent(cost, budgetUsd);
             }
         }
         if (reason != null) {

@@ -27,20 +27,22 @@ class ConfinementsTest {
     private final Confinements confinements = new Confinements(properties.sandbox(), properties.ceiling());
 
     @Test
-    void aWorkerThatSaysNothingGetsTheAllowlistOfTheModelApisAndTheDefaultLimits() {
+    void aWorkerThatSaysNothingGetsAnEmptyAllowlistAndTheDefaultLimits() {
         Confinement c = confinements.of(worker(null));
 
-        assertThat(c.network()).isEqualTo(new Network.Allowlist(List.of("api.anthropic.com", "api.openai.com")));
+        // the model APIs are not on it: agents reach them through the model gateway only
+        assertThat(c.network()).isEqualTo(new Network.Allowlist(List.of()));
         assertThat(c.limits()).isEqualTo(properties.sandbox().limits().toRunLimits());
         assertThat(c.limits().memory()).isEqualTo(DataSize.ofGigabytes(4));
     }
 
     @Test
-    void aWorkersHostsAreAddedAndItsLimitsReplaceTheDefaults() {
-        Confinement c = confinements.of(worker(SandboxSpec.newBuilder().setAllowHosts(List.of("github.com"))
+    void aWorkersHostsAreAddedToDispatchsAndItsLimitsReplaceTheDefaults() {
+        Confinement c = new Confinements(Sandboxes.properties(Path.of("/tmp/ws"), Map.of("nightshift.dispatch.sandbox.allow-hosts", "pypi.org"))
+                .sandbox(), properties.ceiling()).of(worker(SandboxSpec.newBuilder().setAllowHosts(List.of("github.com"))
                 .setMemoryBytes(DataSize.ofGigabytes(1).toBytes()).setCpuTimeMillis(60_000L).build()));
 
-        assertThat(c.network()).isEqualTo(new Network.Allowlist(List.of("api.anthropic.com", "api.openai.com", "github.com")));
+        assertThat(c.network()).isEqualTo(new Network.Allowlist(List.of("pypi.org", "github.com")));
         assertThat(c.limits().memory()).isEqualTo(DataSize.ofGigabytes(1));
         assertThat(c.limits().cpuTime()).isEqualTo(Duration.ofMinutes(1));
         assertThat(c.limits().processes()).isEqualTo(512);

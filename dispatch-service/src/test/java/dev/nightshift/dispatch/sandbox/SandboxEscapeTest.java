@@ -135,8 +135,8 @@ class SandboxEscapeTest {
                 echo "$(curl -sS -m 5 -k https://allowed.test:%2$d/ 2>&1) <- allowed.test"
                 echo "$(curl -sS -m 5 -k https://mapped.test:%2$d/ 2>&1) <- mapped.test, answering ::ffff:127.0.0.1"
                 echo "$(curl -sS -m 5 -p -x "$HTTPS_PROXY" http://elsewhere.test:%2$d/ 2>&1) <- elsewhere.test"
-                echo "$(curl -sS -m 5 -p -x "$HTTPS_PROXY" http://127.0.0.1:%1$d/ 2>&1) <- the host's loopback through the proxy"
-                echo "$(curl -sS -m 5 -p -x "$HTTPS_PROXY" http://localhost:%1$d/ 2>&1) <- localhost through the proxy"
+                echo "$(curl -sS -m 5 --noproxy '' -p -x "$HTTPS_PROXY" http://127.0.0.1:%1$d/ 2>&1) <- the host's loopback through the proxy"
+                echo "$(curl -sS -m 5 --noproxy '' -p -x "$HTTPS_PROXY" http://localhost:%1$d/ 2>&1) <- localhost through the proxy"
                 """.formatted(host, web);
 
         Pair r = beside(TIGHT, new Network.Allowlist(List.of("allowed.test:" + web, "mapped.test:" + web)), probe);
