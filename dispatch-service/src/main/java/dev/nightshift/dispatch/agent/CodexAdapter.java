@@ -46,7 +46,9 @@ public record CodexAdapter(String name) implements AgentAdapter {
         if (request.gatewayUrl() != null) {
             // a provider of its own pointing at the run's gateway door, its key the run token (by name: no value on argv)
             argv.addAll(List.of("-c", "model_provider=\"nightshift\"", "-c", "model_providers.nightshift={name=\"nightshift\",base_url=\""
-                    + request.gatewayUrl() + "/v1\",env_key=\"" + TOKEN_ENV + "\",wire_api=\"responses\"}"));
+                    + request.gatewayUrl() + "/v1\",env_key=\"" + TOKEN_ENV + "\",wire_api=\"responses\"}",
+                    // nothing but the model: no analytics, no plugin lookups (chatgpt.com, api.github.com), no wait for them at exit
+                    "-c", "analytics.enabled=false", "-c", "features.plugins=false"));
         }
         argv.add("--");
         argv.add(request.prompt());

@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -285,6 +286,12 @@ public final class ModelGateway implements AutoCloseable {
 
         private void forward(Request request, Response response) throws IOException {
             String path = request.getHttpURI().getPath();
+            if (request.getMethod().equals("HEAD")) {
+                // Claude Code's connection warm-up (HEAD /): answered here, never forwarded
+                response.setStatus(404);
+                Content.Sink.write(response, true, ByteBuffer.allocate(0));
+                return;
+            }
             if (!tokenOf(request).map(this::isToken).orElse(false)) {
                 refuse(response, Provider.Refusal.Kind.UNAUTHENTICATED, "unauthenticated",
                         "the model gateway wants this run's token (ANTHROPIC_AUTH_TOKEN or the provider's key variable), not another");
@@ -425,7 +432,7 @@ public final class ModelGateway implements AutoCloseable {
             response.getHeaders().put("content-type", "application/json");
             // the request's body may be unread: this connection is not reused
             response.getHeaders().put("connection", "close");
-            Content.Sink.write(response, true, java.nio.ByteBuffer.wrap(refusal.body().getBytes(StandardCharsets.UTF_8)));
+            Content.Sink.write(response, true, ByteBuffer.wrap(refusal.body().getBytes(StandardCharsets.UTF_8)));
         }
 
         private boolean isToken(String presented) {

@@ -34,6 +34,7 @@ import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.events.TaskRequested;
+import dev.nightshift.events.TrustedEvents;
 import dev.nightshift.events.WorkerSpec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -61,6 +62,7 @@ public final class AgentRuns implements AutoCloseable {
      * @param credentials what the gateway reads its credentials from in place of dispatch's environment
      */
     public AgentRuns(Map<String, String> settings, Map<String, String> credentials) throws IOException {
+        TrustedEvents.trust();
         this.root = Files.createTempDirectory(Path.of("/tmp"), "ns-runs-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         Map<String, String> all = new HashMap<>(settings);
