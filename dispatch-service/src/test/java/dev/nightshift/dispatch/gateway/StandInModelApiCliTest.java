@@ -206,12 +206,12 @@ class StandInModelApiCliTest {
     }
 
     /** The calls to the model, without claude's HEAD / warm-up. */
-    private static List<StandInModelApi.Recorded> modelCalls(StandInModelApi api) {
+    static List<StandInModelApi.Recorded> modelCalls(StandInModelApi api) {
         return api.requests().stream().filter(request -> request.method().equals("POST")).toList();
     }
 
     /** The CLI on PATH; skips the test without it, unless NIGHTSHIFT_REQUIRE_<NAME>_CLI=1. */
-    private static Path cli(String name) throws IOException {
+    static Path cli(String name) throws IOException {
         Optional<Path> binary = Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .filter(directory -> !directory.isEmpty())
                 .map(directory -> Path.of(directory, name))
