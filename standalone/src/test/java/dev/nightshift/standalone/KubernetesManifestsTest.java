@@ -275,11 +275,31 @@ class KubernetesManifestsTest {
             }
             secretEnv.put(deployment.path("metadata").path("name").asString(), fromSecrets);
         }
-        assertThat(secretEnv.get("dispatch")).containsEntry("ANTHROPIC_API_KEY", "nightshift-dispatch-secrets/anthropic-api-key")
-                .containsEntry("OPENAI_API_KEY", "nightshift-dispatch-secrets/openai-api-key")
-                .containsEntry("CLAUDE_CODE_OAUTH_TOKEN", "nightshift-dispatch-secrets/claude-code-oauth-token");
-        assertThat(secretEnv.get("dispatch").keySet()).containsExactlyInAnyOrder("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN",
+        assertThat(secretEnv.get("dispatch").keySet()).as("the model keys are files, not variables").containsExactlyInAnyOrder(
                 "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "NIGHTSHIFT_SIGNING_KEY", "NIGHTSHIFT_MANAGEMENT_TOKEN");
+        // mounted into dispatch alone, where its gateway reads them (nightshift.dispatch.gateway.credentials-directory)
+        Map<String, List<String>> secretVolumes = new HashMap<>();
+        for (JsonNode deployment : kind(objects, "Deployment")) {
+            JsonNode pod = deployment.path("spec").path("template").path("spec");
+            List<String> mounted = new ArrayList<>();
+            for (JsonNode volume : pod.path("volumes")) {
+                if (volume.path("secret").path("secretName").asString("").equals("nightshift-dispatch-secrets")) {
+                    volume.path("secret").path("items").valueStream().forEach(i -> mounted.add(i.path("key").asString() + "->" + i.path("path").asString()));
+                    String mountPath = pod.path("containers").get(0).path("volumeMounts").valueStream()
+                            .filter(m -> m.path("name").asString().equals(volume.path("name").asString())).findFirst().orElseThrow()
+                            .path("mountPath").asString();
+                    assertThat(pod.path("containers").get(0).path("env").valueStream()
+                            .filter(e -> e.path("name").asString().equals("NIGHTSHIFT_DISPATCH_GATEWAY_CREDENTIALS_DIRECTORY"))
+                            .map(e -> e.path("value").asString())).containsExactly(mountPath);
+                }
+            }
+            if (!mounted.isEmpty()) {
+                secretVolumes.put(deployment.path("metadata").path("name").asString(), mounted);
+            }
+        }
+        assertThat(secretVolumes).containsOnlyKeys("dispatch");
+        assertThat(secretVolumes.get("dispatch")).containsExactlyInAnyOrder("anthropic-api-key->ANTHROPIC_API_KEY",
+                "claude-code-oauth-token->CLAUDE_CODE_OAUTH_TOKEN", "openai-api-key->OPENAI_API_KEY");
         assertThat(secretEnv.get("ingest").keySet()).containsExactlyInAnyOrder("TODOIST_CLIENT_SECRET", "GITHUB_WEBHOOK_SECRET", "LINEAR_WEBHOOK_SECRET",
                 "NIGHTSHIFT_API_TOKEN", "TODOIST_API_TOKEN", "GITHUB_TOKEN", "LINEAR_API_KEY",
                 "SPRING_KAFKA_PROPERTIES_SASL_JAAS_CONFIG", "NIGHTSHIFT_SIGNING_KEY", "NIGHTSHIFT_MANAGEMENT_TOKEN");
@@ -290,9 +310,8 @@ class KubernetesManifestsTest {
                     .containsEntry("NIGHTSHIFT_SIGNING_KEY", "nightshift-shared-secrets/signing-key")
                     .containsEntry("NIGHTSHIFT_MANAGEMENT_TOKEN", "nightshift-shared-secrets/management-token");
         }
-        // the dispatch pod's Secret is read by the dispatch pod alone
-        assertThat(secretEnv.entrySet().stream().filter(e -> e.getValue().values().stream().anyMatch(v -> v.startsWith("nightshift-dispatch-secrets/")))
-                .map(Map.Entry::getKey)).containsExactly("dispatch");
+        assertThat(secretEnv.values().stream().flatMap(e -> e.values().stream())).as("nobody reads the dispatch Secret as variables")
+                .noneMatch(v -> v.startsWith("nightshift-dispatch-secrets/"));
     }
 
     /** No secret value ships with the manifests, placeholder or not: the operator creates them (a missing one stops the pod). */
