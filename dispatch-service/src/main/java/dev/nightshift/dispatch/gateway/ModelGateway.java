@@ -306,7 +306,7 @@ public final class ModelGateway implements AutoCloseable {
             }
             Upstream upstream = upstreams.get(provider);
             if (upstream == null || upstream.credential().isEmpty()) {
-                refuse(response, Provider.Refusal.Kind.UNAUTHENTICATED, "no_credential", "dispatch holds no " + provider.id()
+                refuse(response, Provider.Refusal.Kind.NO_CREDENTIAL, "no_credential", "dispatch holds no " + provider.id()
                         + " credential: set " + (upstream == null ? "one" : upstream.credentialSettings()) + " in dispatch's environment");
                 return;
             }

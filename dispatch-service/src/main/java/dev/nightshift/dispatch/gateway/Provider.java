@@ -73,8 +73,9 @@ public enum Provider {
     Refusal refusal(Refusal.Kind kind, String message) {
         int status = switch (kind) {
             case UNAUTHENTICATED -> 401;
+            // not 401, which both CLIs retry for minutes: this answer will not change until dispatch is reconfigured
+            case NO_CREDENTIAL -> this == ANTHROPIC ? 403 : 400;
             case NOT_ALLOWED -> 403;
-            case NOT_FOUND -> 404;
             case TOO_LARGE -> 413;
             // the status each CLI takes as final: retrying cannot make the budget larger
             case OVER_BUDGET -> this == ANTHROPIC ? 402 : 429;
@@ -87,16 +88,15 @@ public enum Provider {
                 body.put("type", "error");
                 body.putObject("error").put("type", switch (kind) {
                     case UNAUTHENTICATED -> "authentication_error";
+                    case NO_CREDENTIAL -> "permission_error";
                     case NOT_ALLOWED -> "permission_error";
-                    case NOT_FOUND -> "not_found_error";
                     case TOO_LARGE -> "request_too_large";
                     case OVER_BUDGET -> "billing_error";
                     case UPSTREAM, UPSTREAM_TIMEOUT -> "api_error";
                 }).put("message", message);
             }
             case OPENAI -> body.putObject("error").put("message", message).put("type", switch (kind) {
-                case UNAUTHENTICATED -> "invalid_request_error";
-                case NOT_ALLOWED, NOT_FOUND, TOO_LARGE -> "invalid_request_error";
+                case UNAUTHENTICATED, NO_CREDENTIAL, NOT_ALLOWED, TOO_LARGE -> "invalid_request_error";
                 case OVER_BUDGET -> "insufficient_quota";
                 case UPSTREAM, UPSTREAM_TIMEOUT -> "server_error";
             }).put("code", kind == Refusal.Kind.OVER_BUDGET ? "insufficient_quota" : null);
@@ -112,6 +112,6 @@ public enum Provider {
     /** A refused request's status and body. */
     record Refusal(Kind kind, int status, String body) {
 
-        enum Kind { UNAUTHENTICATED, NOT_ALLOWED, NOT_FOUND, TOO_LARGE, OVER_BUDGET, UPSTREAM, UPSTREAM_TIMEOUT }
+        enum Kind { UNAUTHENTICATED, NO_CREDENTIAL, NOT_ALLOWED, TOO_LARGE, OVER_BUDGET, UPSTREAM, UPSTREAM_TIMEOUT }
     }
 }

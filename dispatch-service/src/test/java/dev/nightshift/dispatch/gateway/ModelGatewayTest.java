@@ -231,7 +231,7 @@ class ModelGatewayTest {
 
         HttpResponse<String> refused = post(door, "/v1/messages", MESSAGE.formatted(true), "authorization", "Bearer " + door.token());
 
-        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(refused.statusCode()).as("not 401, which Claude Code retries for minutes").isEqualTo(403);
         assertThat(refused.body()).contains("dispatch holds no anthropic credential: set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN");
         assertThat(api.requests()).isEmpty();
     }
