@@ -92,5 +92,4 @@ public class GatewayConfiguration {
         }
         return url;
     }
-
 }

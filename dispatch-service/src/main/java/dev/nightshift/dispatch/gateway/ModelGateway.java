@@ -249,15 +249,17 @@ public final class ModelGateway implements AutoCloseable {
         }
 
         private synchronized void attach(Connector connector) throws IOException {
+            // known before it listens: its first request finds its run
+            doors.put(connector, this);
             server.addConnector(connector);
             try {
                 connector.start();
             } catch (Exception e) {
                 server.removeConnector(connector);
+                doors.remove(connector);
                 throw new IOException("run " + runId + ": the model gateway could not open its door: " + e.getMessage(), e);
             }
             connectors.add(connector);
-            doors.put(connector, this);
         }
 
         @Override
