@@ -99,10 +99,11 @@ final class UsageReader {
     }
 
     private void dispatch() {
-        if (!data.isEmpty()) {
+        // most events are text deltas: only one that names a usage is parsed
+        if (data.indexOf("\"usage\"") >= 0) {
             read(data.toString());
-            data.setLength(0);
         }
+        data.setLength(0);
     }
 
     private void read(String json) {
