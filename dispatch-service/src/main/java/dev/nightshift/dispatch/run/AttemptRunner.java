@@ -219,7 +219,9 @@ public class AttemptRunner {
             log.error("run {}: the agent could not be run: {}", events.runId(), e.getMessage());
             return Optional.empty();
         }
-        RunAccount.Metered metered = door == null ? null : door.account().metered();
+        // the gateway's figure, once the agent called its model through it; an agent that never did (one that reaches
+        // no model, or one by another way an operator opened) is known only by its own word
+        RunAccount.Metered metered = door == null || door.account().metered().requests() == 0 ? null : door.account().metered();
         RunFinished finished = RunOutcome.of(exit, result.get(), wallTime, metered == null ? spend.spentUsd() : metered.costUsd(), overBudget.get());
         if (metered != null) {
             finished.setReportedCostUsd(spend.spentUsd());
