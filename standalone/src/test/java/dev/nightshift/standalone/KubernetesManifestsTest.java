@@ -140,7 +140,7 @@ class KubernetesManifestsTest {
     @MethodSource("overlays")
     void topicsAreReplicatedInProd(String overlay) throws Exception {
         List<JsonNode> topics = kind(render(overlay), "KafkaTopic");
-        assertThat(topics).extracting(t -> t.path("spec").path("topicName").asString()).contains("nightshift.tasks", "nightshift.publications",
+        assertThat(topics).extracting(t -> t.path("spec").path("topicName").asString()).contains("nightshift.tasks",
                 "nightshift.ledger", "nightshift.runs", "nightshift.spend", "nightshift.writes", "nightshift.tasks.dlt");
         int replicas = overlay.equals("prod") ? 3 : 1;
         for (JsonNode topic : topics) {
@@ -173,7 +173,7 @@ class KubernetesManifestsTest {
         }
         String tasks = Topics.TASKS, runs = Topics.RUNS, ledger = Topics.LEDGER, spend = Topics.SPEND;
         assertThat(acls.get("nightshift-ingest")).containsExactlyInAnyOrderElementsOf(rules(
-                topic(tasks, "Write", "Describe"), topic(Topics.PUBLICATIONS, "Write", "Read", "Describe"), topic(ledger, "Read", "Describe")));
+                topic(tasks, "Write", "Describe"), topic(ledger, "Read", "Describe")));
         assertThat(acls.get("nightshift-dispatch")).containsExactlyInAnyOrderElementsOf(rules(
                 topic(tasks, "Read", "Describe"), List.of("group nightshift-dispatch literal Read"),
                 topic(runs, "Write", "Describe"), topic(ledger, "Write", "Read", "Describe"), topic(spend, "Write", "Read", "Describe"),
