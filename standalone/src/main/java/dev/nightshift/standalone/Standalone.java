@@ -6,8 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-import dev.nightshift.dispatch.sandbox.Executables;
-
 /**
  * Nightshift on one machine: a real Kafka broker in this JVM, the schema registry as a child process,
  * and the three services, all keeping their state under one data directory. Ctrl-C stops them in order.
@@ -47,10 +45,10 @@ public final class Standalone {
         }
         // no sandbox, no start: running agents with this user's rights is a choice to make, not a fallback
         String sandbox = "bubblewrap";
-        if (Executables.find("bwrap").isEmpty()) {
+        SandboxPreflight preflight = SandboxPreflight.ofThisMachine();
+        if (!preflight.passes()) {
             if (!"1".equals(System.getenv("NIGHTSHIFT_UNSANDBOXED"))) {
-                System.err.println("bwrap is not installed, and agents do not run without a sandbox: install it "
-                        + "(apt-get install -y bubblewrap socat), or set NIGHTSHIFT_UNSANDBOXED=1 to run them with your own rights.");
+                System.err.println(preflight.refusal());
                 System.exit(2);
             }
             sandbox = "none";
