@@ -129,6 +129,7 @@ class KubernetesManifestsTest {
                 "nightshift.dispatch.workspaces-root", "/w", "nightshift.dispatch.agents.claude.binary", "claude")))
                 .bind("nightshift.dispatch", DispatchProperties.class).get();
         Duration grace = Duration.ofSeconds(dispatch.path("spec").path("template").path("spec").path("terminationGracePeriodSeconds").asLong());
+        assertThat(env(dispatch, "NIGHTSHIFT_DISPATCH_SHUTDOWN_WAIT")).as("the grace is checked against the default shutdown-wait").isEmpty();
         assertThat(grace).as("longer than dispatch's shutdown").isGreaterThan(defaults.shutdownWait().plus(defaults.killGrace()));
         assertThat(topic(objects, "nightshift.runs").path("spec").path("partitions").asInt()).isEqualTo(defaults.runsPartitions());
         IngestProperties ingest = new Binder(new MapConfigurationPropertySource(Map.of("nightshift.ingest.workers-file", "w.yml")))
