@@ -34,6 +34,9 @@ import dev.nightshift.standalone.TestSigningKey;
  * half that rate (open loop, timed from each request's due time); then a fresh ingest's heap after a full GC at
  * start, after N and after M published deliveries; and what ingest logged: bytes per 1k webhooks, dropped-span
  * warnings. Run from the standalone module's directory: {@code ./nightshift bench ingest [name=value ...]}.
+ * Settings (defaults make the record; any other run is written to bench/target as a reduced run): seconds=15 (each
+ * measure), warm-up=8, connections=64, heap-first=100000 and heap-last=1000000 (published deliveries; heap-last=0
+ * skips the heap part), only= (the kinds of delivery whose key contains it: todoist, github, published, ignored).
  */
 public final class IngestBench {
 
@@ -147,6 +150,7 @@ public final class IngestBench {
                     .append(" before the first measure); latency: an open loop at half the saturating rate for ").append(settings.seconds())
                     .append(" s, each request timed from when it was due; errors: any answer but 200 with the expected result\n\n");
             bench.report.append(header);
+            System.out.print(header);
             bench.throughput(ingest, infra, catalogue, secrets, dir);
             if (settings.heapLast() > 0) {
                 bench.heap(ingest);
@@ -198,11 +202,12 @@ public final class IngestBench {
                         ingestWebhooks += webhooks;
                         logged.put(d.key(), new long[] {nightshift.logBytes() - logBefore, webhooks});
                     }
-                    report.append(String.format("| %s | %,d B | %s | %,.0f/s | %.1f / %.1f ms | %,.0f/s (%,.0f/s) | %.1f / %.1f ms | %s |%n",
+                    String row = String.format("| %s | %,d B | %s | %,.0f/s | %.1f / %.1f ms | %,.0f/s (%,.0f/s) | %.1f / %.1f ms | %s |%n",
                             d.name(), d.template().sampleBytes(), target == 0 ? "Nightshift" : "minimal", saturated.perSecond(), saturated.p50(),
                             saturated.p99(), saturated.perSecond() / 2, half.perSecond(), half.p50(), half.p99(),
-                            errors(saturated.errors() + half.errors(), saturated.firstError() != null ? saturated.firstError() : half.firstError())));
-                    System.out.println(report);
+                            errors(saturated.errors() + half.errors(), saturated.firstError() != null ? saturated.firstError() : half.firstError()));
+                    report.append(row);
+                    System.out.print(row); // progress: a full run takes a while
                 }
                 measured.put(d.key(), four);
             }
@@ -212,6 +217,11 @@ public final class IngestBench {
             for (Deliveries d : kinds) {
                 Measure[] m = measured.get(d.key());
                 double target = RATIO_TARGETS.get(d.key());
+                if (m[2].ok() == 0) {
+                    report.append("- ").append(d.name()).append(": the minimal pipeline answered nothing right (").append(errors(m[2].errors(), m[2].firstError()))
+                            .append("): no ratio\n");
+                    continue;
+                }
                 double ratio = m[0].perSecond() / m[2].perSecond();
                 report.append(String.format("- %s: %,.0f/s, %.0f %% of the minimal pipeline's %,.0f/s (target %.0f %%: %s); p99 at half rate %.1f ms "
                                 + "(target under %.0f ms: %s); the minimal pipeline at its half rate: %s, p99 %.1f ms%n",
@@ -236,6 +246,8 @@ public final class IngestBench {
             long atStart = fresh.heapAfterFullGcKb();
             Measure first = load.closed(ingest.port, todoist, settings.connections(), 1e6, settings.heapFirst());
             long atFirst = fresh.heapAfterFullGcKb();
+            System.out.printf("heap: %,d KiB at start, %,d KiB after %,d published (%,.0f/s); publishing up to %,d%n", atStart, atFirst,
+                    first.ok(), first.perSecond(), settings.heapLast());
             Measure rest = load.closed(ingest.port, todoist, settings.connections(), 1e6, settings.heapLast() - settings.heapFirst());
             long atLast = fresh.heapAfterFullGcKb();
             double growth = 100.0 * (atLast - atFirst) / atFirst;
@@ -249,7 +261,6 @@ public final class IngestBench {
                     .append(String.format("- log: %,.0f bytes per 1k webhooks%n", 1000.0 * (fresh.logBytes() - logStart) / Math.max(1, first.requests() + rest.requests())))
                     .append(spans(fresh.logText(), "this ingest"))
                     .append("- its largest classes at the end:\n\n```\n").append(fresh.histogram(10)).append("\n```\n");
-            System.out.println(report);
         }
     }
 
