@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.budget.RetryPolicy;
@@ -91,6 +92,8 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     private Instant nextRenewal = Instant.EPOCH;
     private volatile boolean running;
     private volatile boolean stopping;
+    /** The group's first answer to this instance: the task partitions it owns (perhaps none). */
+    private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
 
     private final KafkaTraces traces;
 
@@ -129,7 +132,36 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     /** @param positions each assigned partition, and the offset the listener starts it from */
     public void assigned(Map<Integer, Long> positions) {
-        post(() -> positions.forEach(this::onAssigned));
+        post(() -> {
+            positions.forEach(this::onAssigned);
+            firstAssignment.complete(null);
+        });
+    }
+
+    /**
+     * Waits until the group has assigned this instance its task partitions and their ledger is read, so a task
+     * arriving then is decided at once. False if no assignment came within {@code atMost} (more dispatchers than
+     * partitions get none); throws if their ledger was not read within it.
+     */
+    public boolean awaitAssignedAndRead(Duration atMost) throws Exception {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        try {
+            firstAssignment.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return false;
+        }
+        while (true) {
+            CompletableFuture<List<Integer>> unread = new CompletableFuture<>();
+            post(() -> unread.complete(owned.entrySet().stream().filter(e -> !e.getValue().ledgerRead).map(Map.Entry::getKey).toList()));
+            List<Integer> left = unread.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+            if (left.isEmpty()) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("the ledger of task partitions " + left + " was not read within " + atMost);
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Blocks until what was written about these partitions is on Kafka, so their next owner reads it. */

@@ -68,6 +68,17 @@ public class Publisher implements SmartLifecycle {
         }
     }
 
+    /**
+     * Opens a transactional producer (its transactions initialised: the coordinator found, the producer id
+     * fenced in) and learns these topics' partitions, in an empty transaction: the first batch finds it ready.
+     */
+    public void warmUp(List<String> topics) {
+        transactional.executeInTransaction(ops -> {
+            topics.forEach(ops::partitionsFor);
+            return null;
+        });
+    }
+
     /** Completes once everything handed in so far is on Kafka. */
     public CompletableFuture<Void> flush() {
         return write(List.of());
