@@ -177,6 +177,9 @@ class FirstTaskTest {
             env.put("NIGHTSHIFT_UNSANDBOXED", "1");
         }
         env.putAll(TestSigningKey.environment());
+        if (System.getenv("FIRST_TASK_JFR") != null) { // TEMPORARY profiling
+            env.put("JDK_JAVA_OPTIONS", "-XX:StartFlightRecording=filename=" + System.getenv("FIRST_TASK_JFR") + ",settings=profile,dumponexit=true");
+        }
         return builder.start();
     }
 

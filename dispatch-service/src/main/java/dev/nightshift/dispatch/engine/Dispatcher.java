@@ -92,8 +92,6 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     private Instant nextRenewal = Instant.EPOCH;
     private volatile boolean running;
     private volatile boolean stopping;
-    /** The group's first answer to this instance: the task partitions it owns (perhaps none). */
-    private final CompletableFuture<Void> firstAssignment = new CompletableFuture<>();
 
     private final KafkaTraces traces;
 
@@ -132,33 +130,32 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     /** @param positions each assigned partition, and the offset the listener starts it from */
     public void assigned(Map<Integer, Long> positions) {
-        post(() -> {
-            positions.forEach(this::onAssigned);
-            firstAssignment.complete(null);
-        });
+        post(() -> positions.forEach(this::onAssigned));
     }
 
     /**
-     * Waits until the group has assigned this instance its task partitions and their ledger is read, so a task
-     * arriving then is decided at once. False if no assignment came within {@code atMost} (more dispatchers than
-     * partitions get none); throws if their ledger was not read within it.
+     * Waits until the group has assigned this instance task partitions and their ledger is read, so a task
+     * arriving then is decided at once. False if none were assigned within {@code atMost} (before the topic
+     * exists, or with more dispatchers than partitions); throws if their ledger was not read within it.
      */
     public boolean awaitAssignedAndRead(Duration atMost) throws Exception {
         long deadline = System.nanoTime() + atMost.toNanos();
-        try {
-            firstAssignment.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            return false;
-        }
         while (true) {
-            CompletableFuture<List<Integer>> unread = new CompletableFuture<>();
-            post(() -> unread.complete(owned.entrySet().stream().filter(e -> !e.getValue().ledgerRead).map(Map.Entry::getKey).toList()));
-            List<Integer> left = unread.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
-            if (left.isEmpty()) {
+            CompletableFuture<Map<Integer, Boolean>> read = new CompletableFuture<>();
+            post(() -> {
+                Map<Integer, Boolean> now = new HashMap<>();
+                owned.forEach((partition, o) -> now.put(partition, o.ledgerRead));
+                read.complete(now);
+            });
+            Map<Integer, Boolean> now = read.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+            if (!now.isEmpty() && !now.containsValue(false)) {
                 return true;
             }
             if (System.nanoTime() > deadline) {
-                throw new TimeoutException("the ledger of task partitions " + left + " was not read within " + atMost);
+                if (now.isEmpty()) {
+                    return false;
+                }
+                throw new TimeoutException("the ledger of task partitions " + now + " (partition: read) was not read within " + atMost);
             }
             Thread.sleep(20);
         }

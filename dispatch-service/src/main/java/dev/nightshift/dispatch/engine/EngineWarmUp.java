@@ -5,12 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 import dev.nightshift.dispatch.publish.Publisher;
-import dev.nightshift.events.RunEvent;
-import dev.nightshift.events.SpendEntry;
-import dev.nightshift.events.TaskLedgerEntry;
+import dev.nightshift.events.ExampleRecords;
 import dev.nightshift.events.Topics;
 import dev.nightshift.observability.warmup.WarmUpPhase;
-import dev.nightshift.signing.SignedSerializer;
+import dev.nightshift.signing.SerdeRehearsal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -31,22 +29,24 @@ class EngineWarmUp {
     @Bean
     @Order(10)
     WarmUpPhase writtenSchemas(KafkaProperties kafka) {
-        return WarmUpPhase.of("run, ledger and spend schemas", () -> SignedSerializer.lookUpAll(kafka.buildProducerProperties(),
-                Map.of(Topics.RUNS, new RunEvent(), Topics.LEDGER, new TaskLedgerEntry(), Topics.SPEND, new SpendEntry())));
+        return WarmUpPhase.of("run, ledger and spend schemas", () -> SerdeRehearsal.roundTrip(kafka.buildProducerProperties(),
+                kafka.buildConsumerProperties(), Map.of(Topics.RUNS, ExampleRecords.run(), Topics.LEDGER, ExampleRecords.ledgerEntry(),
+                        Topics.SPEND, ExampleRecords.spendEntry())));
     }
 
+    /** After the task partitions: the ledger topic is made (sized like the task topic) once they are assigned. */
     @Bean
-    @Order(20)
+    @Order(30)
     WarmUpPhase transactionalProducer(Publisher publisher) {
         return WarmUpPhase.of("transactional producer", () -> publisher.warmUp(WRITTEN));
     }
 
     @Bean
-    @Order(30)
+    @Order(20)
     WarmUpPhase taskPartitions(Dispatcher dispatcher) {
         return WarmUpPhase.of("task partitions and their ledger", () -> {
             if (!dispatcher.awaitAssignedAndRead(Duration.ofSeconds(30))) {
-                log.info("no task partitions assigned within 30 s (more dispatchers than partitions?): ready without");
+                log.info("no task partitions assigned within 30 s (no task topic yet, or more dispatchers than partitions): ready without");
             }
         });
     }

@@ -2,24 +2,26 @@ package dev.nightshift.ingest.publish;
 
 import java.util.Map;
 
+import dev.nightshift.events.ExampleRecords;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.Topics;
 import dev.nightshift.observability.warmup.WarmUpPhase;
-import dev.nightshift.signing.SignedSerializer;
+import dev.nightshift.signing.SerdeRehearsal;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.kafka.core.KafkaTemplate;
 
-/** What ingest makes ready before it is: the task schema and the producer of task events. */
+/** What ingest makes ready before it is: the task schema and codec, and the producer of task events. */
 @Configuration
 class PublishWarmUp {
 
     @Bean
     @Order(10)
     WarmUpPhase taskSchema(KafkaProperties kafka) {
-        return WarmUpPhase.of("task schema", () -> SignedSerializer.lookUpAll(kafka.buildProducerProperties(), Map.of(Topics.TASKS, new TaskEvent())));
+        return WarmUpPhase.of("task schema", () -> SerdeRehearsal.roundTrip(kafka.buildProducerProperties(), kafka.buildConsumerProperties(),
+                Map.of(Topics.TASKS, ExampleRecords.task())));
     }
 
     /** The idempotent producer opened (its id fetched in the background) and the topic's partitions known. */

@@ -52,8 +52,8 @@ public class WarmUp implements ApplicationRunner, HealthIndicator, DisposableBea
     @Override
     public void run(ApplicationArguments args) throws InterruptedException {
         thread = Thread.ofPlatform().name("warm-up").daemon().start(this::warmAll);
-        if (!firstPass.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-            log.warn("still warming up after {} ({}): starting, not ready until warm (nightshift.warm-up.wait)", wait, phase);
+        if (!firstPass.await(wait.toMillis(), TimeUnit.MILLISECONDS) && wait.isPositive()) {
+            log.warn("still warming up after {} ({}): starting, not ready until warm (nightshift.warm-up.wait)", wait, progress());
         }
     }
 

@@ -89,7 +89,7 @@ public class SinkListeners implements SmartLifecycle {
     private final WriteLog writes;
     private final RecordRefusals refusals;
     private final List<ConcurrentMessageListenerContainer<Object, Object>> containers = new ArrayList<>();
-    /** Per container, its group's first assignment to it (perhaps of no partition). */
+    /** Per container, its group's first assignment of partitions to it. */
     private final List<CompletableFuture<Void>> assigned = new CopyOnWriteArrayList<>();
     private SimpleAsyncTaskScheduler scheduler;
     private volatile boolean running;
@@ -235,7 +235,9 @@ public class SinkListeners implements SmartLifecycle {
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 // what the partitions' previous owner noted is known before any of their events is handled
                 writes.awaitCaughtUp(Duration.ofSeconds(60));
-                first.complete(null);
+                if (!partitions.isEmpty()) {
+                    first.complete(null);
+                }
             }
         });
         container.setCommonErrorHandler(errors);
@@ -318,9 +320,9 @@ public class SinkListeners implements SmartLifecycle {
     }
 
     /**
-     * Waits until every sink's consumers have their partitions from their groups (perhaps none, where other
-     * replicas hold them all): a task acknowledged from the newest offset on is not missed by a consumer still
-     * joining. False if some had none within {@code atMost}.
+     * Waits until every sink's consumers have partitions from their groups: a task request, acknowledged from
+     * the newest offset on, is not missed by a consumer still joining. False if some had none within
+     * {@code atMost} (their topic not made yet, or more report replicas than partitions).
      */
     public boolean awaitAssigned(Duration atMost) throws InterruptedException {
         try {

@@ -4,23 +4,26 @@ import java.time.Duration;
 import java.util.Map;
 
 import dev.nightshift.events.Topics;
-import dev.nightshift.events.WriteRecord;
+import dev.nightshift.events.ExampleRecords;
 import dev.nightshift.observability.warmup.WarmUpPhase;
-import dev.nightshift.signing.SignedSerializer;
+import dev.nightshift.signing.SerdeRehearsal;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.kafka.core.KafkaTemplate;
 
-/** What the write log needs before report is ready: its schema, its producer, and the topic read to its end. */
+/** What the write log needs before report is ready: the schemas, its producer, and the topic read to its end. */
 @Configuration
 class WritesWarmUp {
 
     @Bean
     @Order(10)
-    WarmUpPhase writeSchema(KafkaProperties kafka) {
-        return WarmUpPhase.of("write schema", () -> SignedSerializer.lookUpAll(kafka.buildProducerProperties(), Map.of(Topics.WRITES, new WriteRecord())));
+    WarmUpPhase schemas(KafkaProperties kafka) {
+        // the write log's own records, and the run events and task requests the sinks read
+        return WarmUpPhase.of("write, run and task schemas", () -> SerdeRehearsal.roundTrip(kafka.buildProducerProperties(),
+                kafka.buildConsumerProperties(), Map.of(Topics.WRITES, ExampleRecords.write(), Topics.RUNS, ExampleRecords.run(),
+                        Topics.TASKS, ExampleRecords.task())));
     }
 
     @Bean
