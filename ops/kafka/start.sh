@@ -40,7 +40,6 @@ allow() { # allow <user> <resource options...> -- <operations...>
 # The same rights as the Kubernetes KafkaUsers (k8s/base/kafka-users.yaml), plus Create on the topics each
 # service creates here itself (no topic operator in compose); ComposeFileTest compares the two.
 allow ingest   --topic nightshift.tasks -- Write Describe Create
-allow ingest   --topic nightshift.publications -- Write Read Describe Create
 allow ingest   --topic nightshift.ledger -- Read Describe
 
 allow dispatch --topic nightshift.tasks -- Read Describe

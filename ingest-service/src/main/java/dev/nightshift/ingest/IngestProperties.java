@@ -13,9 +13,10 @@ import org.springframework.validation.annotation.Validated;
  * @param workersFile     the worker catalogue (YAML); see the README for its format
  * @param maxBodyBytes    larger webhook bodies get 413 without being read further
  * @param publishTimeout  how long a webhook waits for Kafka's acknowledgement before answering 503
- * @param tasksPartitions partitions of nightshift.tasks (and nightshift.publications) when ingest creates it
- * @param publicationsRetention how long nightshift.publications remembers a publication: a delivery older than
- *                        that is published again (and dropped by dispatch's ledger)
+ * @param tasksPartitions partitions of nightshift.tasks when ingest creates it
+ * @param recentPublications how many publications a replica remembers, to answer a repeat {@code duplicate} without
+ *                        a write (a repeat it forgot is published again, and run once by dispatch's ledger)
+ * @param recentPublicationsAge how long a replica remembers a publication
  */
 @Validated
 @ConfigurationProperties("nightshift.ingest")
@@ -24,5 +25,6 @@ public record IngestProperties(
         @DefaultValue("1048576") @Min(1024) int maxBodyBytes,
         @DefaultValue("5s") Duration publishTimeout,
         @DefaultValue("6") @Min(1) int tasksPartitions,
-        @DefaultValue("7d") Duration publicationsRetention) {
+        @DefaultValue("10000") @Min(0) long recentPublications,
+        @DefaultValue("1h") Duration recentPublicationsAge) {
 }

@@ -14,12 +14,6 @@ public final class Topics {
     /** What each run reserved and spent, by day: the daily spend ceiling every dispatcher shares. */
     public static final String SPEND = "nightshift.spend";
     /**
-     * {@link PublicationClaim}s, compacted and kept for a while: ingest replicas claim each publication here
-     * before making it, so one task version is published once, however many replicas receive it.
-     */
-    public static final String PUBLICATIONS = "nightshift.publications";
-
-    /**
      * {@link WriteRecord}s, compacted and kept for a while: what report wrote where, so a restart edits or
      * skips instead of writing twice.
      */

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
+import dev.nightshift.dispatch.sandbox.Executables;
+
 /**
  * The real Apicurio Registry (a Quarkus app unpacked by the build) as a child process on 127.0.0.1 (HTTP and
  * management alike), with only the environment Java needs (not this process's, which holds every secret),
@@ -40,12 +42,27 @@ public final class RegistryProcess implements AutoCloseable {
      * @param log      where its output goes
      */
     public static RegistryProcess start(Path home, Path dataDir, int port, int managementPort, Path log) throws IOException {
+        return start(List.of(), home, dataDir, port, managementPort, log);
+    }
+
+    /**
+     * As {@link #start}, in a session of its own (setsid): a Ctrl-C at the terminal reaches the standalone alone,
+     * which stops the registry in its turn, after the runs that dispatch waits for have ended and been reported.
+     */
+    public static RegistryProcess startApartFromTheTerminal(Path home, Path dataDir, int port, int managementPort, Path log) throws IOException {
+        Path setsid = Executables.require("setsid", "to keep the registry apart from the terminal's Ctrl-C (util-linux)");
+        return start(List.of(setsid.toString()), home, dataDir, port, managementPort, log);
+    }
+
+    private static RegistryProcess start(List<String> launcher, Path home, Path dataDir, int port, int managementPort, Path log)
+            throws IOException {
         Path jar = home.toAbsolutePath().resolve("quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("Apicurio Registry not found at " + jar
                     + ": build first (./mvnw -pl standalone -am package unpacks it), or set nightshift.registry-home");
         }
-        List<String> cmd = new ArrayList<>(List.of(
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m",
                 "-Dquarkus.http.host=127.0.0.1",

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.nightshift.dispatch.DispatchApplication;
+import dev.nightshift.dispatch.engine.Dispatcher;
 import dev.nightshift.ingest.IngestApplication;
 import dev.nightshift.observability.warmup.WarmUp;
 import dev.nightshift.report.ReportApplication;
@@ -99,6 +100,11 @@ public final class Services implements AutoCloseable {
         args.add("--server.address=" + address);
         args.add("--server.port=" + port);
         return builder.registerShutdownHook(false).run(args.toArray(String[]::new));
+    }
+
+    /** Dispatch's engine: for a stop that hands the runs in progress over at once (a second Ctrl-C). */
+    public Dispatcher dispatcher() {
+        return dispatch.getBean(Dispatcher.class);
     }
 
     public int ingestPort() {

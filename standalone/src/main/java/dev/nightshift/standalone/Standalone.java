@@ -1,12 +1,15 @@
 package dev.nightshift.standalone;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
 
-import dev.nightshift.dispatch.sandbox.Executables;
+import dev.nightshift.dispatch.engine.Dispatcher;
 
 /**
  * Nightshift on one machine: a real Kafka broker in this JVM, the schema registry as a child process,
@@ -47,48 +50,66 @@ public final class Standalone {
         }
         // no sandbox, no start: running agents with this user's rights is a choice to make, not a fallback
         String sandbox = "bubblewrap";
-        if (Executables.find("bwrap").isEmpty()) {
+        SandboxPreflight preflight = SandboxPreflight.ofThisMachine();
+        if (!preflight.passes()) {
             if (!"1".equals(System.getenv("NIGHTSHIFT_UNSANDBOXED"))) {
-                System.err.println("bwrap is not installed, and agents do not run without a sandbox: install it "
-                        + "(apt-get install -y bubblewrap socat), or set NIGHTSHIFT_UNSANDBOXED=1 to run them with your own rights.");
+                System.err.println(preflight.refusal());
                 System.exit(2);
             }
             sandbox = "none";
             System.out.println("NIGHTSHIFT_UNSANDBOXED=1: agents run unsandboxed, with your rights (every run says so in the log).");
         }
 
-        System.out.println("Starting Kafka (data in " + data.resolve("kafka") + ") ...");
-        EmbeddedBroker broker = EmbeddedBroker.start(data.resolve("kafka"), kafkaPort, kafkaPort + 1);
-        System.out.println("Starting the schema registry ...");
-        RegistryProcess registry = RegistryProcess.start(registryHome, data.resolve("registry"), registryPort, registryPort + 1,
-                data.resolve("logs/registry.log"));
-
-        settings.put("spring.kafka.bootstrap-servers", broker.bootstrapServers());
-        settings.put("nightshift.registry-url", registry.url());
-        settings.put("nightshift.ingest.workers-file", workers);
-        settings.putAll(secrets);
-        settings.put("nightshift.dispatch.workspaces-root", data.resolve("workspaces"));
-        settings.put("nightshift.dispatch.workdirs-root", workers.getParent().resolve("workdirs"));
-        settings.put("nightshift.dispatch.sandbox.kind", sandbox);
-        settings.put("logging.include-application-name", false);
-        Services services;
-        try {
-            services = Services.start(settings, bind, ingestPort, ingestPort + 1, ingestPort + 2);
-        } catch (RuntimeException e) {
-            registry.close();
-            broker.close();
-            throw e;
-        }
-
+        // one hook, there before anything starts: what has started stops in reverse order (ingest, dispatch, report,
+        // the registry, Kafka), on Ctrl-C or SIGTERM, during start-up too
+        Deque<Runnable> started = new ConcurrentLinkedDeque<>();
+        CtrlC ctrlC = new CtrlC();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ctrlC.stopping();
             System.out.println("Stopping: ingest, dispatch, report, registry, Kafka ...");
-            services.close();
-            registry.close();
-            broker.close();
+            stopAll(started);
+            // a registry still starting is not listed yet, and it runs apart from the terminal's Ctrl-C
+            ProcessHandle.current().children().forEach(ProcessHandle::destroy);
             System.out.println("Stopped.");
             stopped.countDown();
         }, "nightshift-shutdown"));
+
+        EmbeddedBroker broker;
+        RegistryProcess registry;
+        Services services;
+        try {
+            System.out.println("Starting Kafka (data in " + data.resolve("kafka") + ") ...");
+            broker = EmbeddedBroker.start(data.resolve("kafka"), kafkaPort, kafkaPort + 1);
+            started.push(broker::close);
+            System.out.println("Starting the schema registry ...");
+            registry = RegistryProcess.startApartFromTheTerminal(registryHome, data.resolve("registry"), registryPort, registryPort + 1,
+                    data.resolve("logs/registry.log"));
+            started.push(registry::close);
+
+            settings.put("spring.kafka.bootstrap-servers", broker.bootstrapServers());
+            settings.put("nightshift.registry-url", registry.url());
+            settings.put("nightshift.ingest.workers-file", workers);
+            settings.putAll(secrets);
+            settings.put("nightshift.dispatch.workspaces-root", data.resolve("workspaces"));
+            settings.put("nightshift.dispatch.workdirs-root", workers.getParent().resolve("workdirs"));
+            settings.put("nightshift.dispatch.sandbox.kind", sandbox);
+            settings.put("logging.include-application-name", false);
+            services = Services.start(settings, bind, ingestPort, ingestPort + 1, ingestPort + 2);
+            started.push(services::close);
+        } catch (IOException | RuntimeException e) {
+            stopAll(started); // the broker's threads would keep this JVM alive
+            throw e;
+        }
+
+        // a second Ctrl-C cuts dispatch's wait for the runs in progress short: they are stopped and handed over
+        Dispatcher dispatcher = services.dispatcher();
+        if (ctrlC.install(() -> {
+            System.out.println("Ctrl-C again: stopping the runs in progress now; they are handed over to the next start.");
+            dispatcher.handOverNow();
+        })) {
+            dispatcher.handOverNowBy("press Ctrl-C again");
+        }
 
         System.out.printf("""
 
@@ -101,9 +122,16 @@ public final class Standalone {
                                     Authorization: Bearer <NIGHTSHIFT_MANAGEMENT_TOKEN>
                   Listening on:     %s for ingest, 127.0.0.1 for the rest (NIGHTSHIFT_BIND sets ingest's address)
                 Try it:             ./nightshift try   (sends a signed item:added for the example worker)
-                Stop:               Ctrl-C
+                Stop:               Ctrl-C (runs in progress get nightshift.dispatch.shutdown-wait to finish;
+                                    Ctrl-C again stops them at once and hands them over to the next start)
                 """, bind, services.ingestPort(), workers, broker.bootstrapServers(), registry.url(), services.ingestPort(), secretsFile, bind);
         stopped.await();
+    }
+
+    private static void stopAll(Deque<Runnable> started) {
+        for (Runnable stop = started.poll(); stop != null; stop = started.poll()) {
+            stop.run();
+        }
     }
 
     private static String env(String name, String fallback) {

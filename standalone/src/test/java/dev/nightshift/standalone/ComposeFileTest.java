@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -84,6 +85,18 @@ class ComposeFileTest {
         assertThat(dispatch.path("pids_limit").asLong()).isGreaterThan((long) runs * defaults.sandbox().limits().processes());
         assertThat(bytes(dispatch.path("mem_limit").asString())).as("the JVM and a gigabyte and a half a run")
                 .isGreaterThanOrEqualTo((1L << 30) + runs * (3L << 29));
+    }
+
+    @Test
+    void dispatchsStopGraceOutlastsItsShutdownWait() throws Exception {
+        JsonNode dispatch = config(REQUIRED).path("services").path("dispatch");
+        DispatchProperties defaults = new Binder(new MapConfigurationPropertySource(Map.of(
+                "nightshift.dispatch.workspaces-root", "/w", "nightshift.dispatch.agents.claude.binary", "claude")))
+                .bind("nightshift.dispatch", DispatchProperties.class).get();
+        assertThat(dispatch.path("environment").has("NIGHTSHIFT_DISPATCH_SHUTDOWN_WAIT")).as("the default shutdown-wait").isFalse();
+        // compose writes it as Go does (6m0s); Docker's SIGKILL must not come before the runs in progress are handed over
+        Duration grace = Duration.parse("PT" + dispatch.path("stop_grace_period").asString().toUpperCase());
+        assertThat(grace).isGreaterThan(defaults.shutdownWait().plus(defaults.killGrace()));
     }
 
     @Test

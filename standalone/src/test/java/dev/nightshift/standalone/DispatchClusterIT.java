@@ -7,6 +7,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -243,12 +244,15 @@ class DispatchClusterIT {
 
     @Test
     void aStoppingDispatcherHandsOverARunThatOutlastsItsShutdownWait() throws Exception {
-        DispatchProcess stopping = dispatcher("handover-a", Map.of("nightshift.dispatch.shutdown-wait", "2s")).awaitAssigned();
+        // both in the group first, so the stop follows the agent's start closely however slow a start-up is
+        DispatchProcess a = dispatcher("handover-a", Map.of("nightshift.dispatch.shutdown-wait", "2s")).awaitAssigned();
+        DispatchProcess b = dispatcher("handover-b", Map.of("nightshift.dispatch.shutdown-wait", "2s")).awaitAssigned();
         String task = newTaskId();
         String body = TodoistWebhooks.itemAdded(task, PROJECT, "Hand over " + task + " scenario:sleep:20");
         assertPublished(body, "d-" + task);
-        await().atMost(Duration.ofSeconds(30)).until(() -> stopping.agentsStarted().stream().anyMatch(p -> p.contains(task)));
-        DispatchProcess next = dispatcher("handover-b", Map.of()).awaitAssigned();
+        await().atMost(Duration.ofSeconds(30)).until(() -> startedHere(a, task) || startedHere(b, task));
+        DispatchProcess stopping = startedHere(a, task) ? a : b;
+        DispatchProcess next = stopping == a ? b : a;
         Instant stopped = Instant.now();
         stopping.stop();
 
@@ -363,6 +367,10 @@ class DispatchClusterIT {
     private static void republish(String taskKey) throws Exception {
         Object event = TopicReader.valuesFor(Topics.TASKS, taskKey).getFirst();
         TopicWriter.send(Topics.TASKS, taskKey, event);
+    }
+
+    private static boolean startedHere(DispatchProcess d, String task) throws IOException {
+        return d.agentsStarted().stream().anyMatch(p -> p.contains(task));
     }
 
     private static String newTaskId() {

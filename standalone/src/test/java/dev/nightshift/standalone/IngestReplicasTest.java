@@ -15,8 +15,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import dev.nightshift.events.PublicationClaim;
-import dev.nightshift.events.PublicationState;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunStarted;
@@ -28,8 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Several ingest replicas on one broker, as behind a load balancer: a delivery is published once whichever
- * replicas receive it, at once or after a restart, and a replica that died holding a claim loses nothing.
+ * Several ingest replicas on one broker, as behind a load balancer: a delivery runs once whichever replicas
+ * receive it, at once or after a restart. Each replica that receives it may publish it (one write each, no
+ * coordination); dispatch's ledger runs the version once. Repeats at one replica are answered without a write.
  */
 class IngestReplicasTest {
 
@@ -51,7 +50,7 @@ class IngestReplicasTest {
     }
 
     @Test
-    void theSameDeliveryAtThreeReplicasAtOnceIsPublishedOnceAndRunsOnce() throws Exception {
+    void theSameDeliveryAtThreeReplicasAtOnceRunsOnce() throws Exception {
         List<String> urls = List.of(nightshift.webhookUrl(), RunningNightshift.webhookUrl(second, "todoist"),
                 RunningNightshift.webhookUrl(third, "todoist"));
         List<String> taskIds = new ArrayList<>();
@@ -70,27 +69,23 @@ class IngestReplicasTest {
                 for (Future<HttpResponse<String>> answer : answers) {
                     HttpResponse<String> r = answer.get();
                     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-                    results.add(r.body().replaceAll(".*\"result\":\"([a-z_]+)\".*", "$1"));
+                    results.add(result(r));
                 }
-                assertThat(results).as(taskId).containsExactlyInAnyOrder("published", "duplicate", "duplicate");
+                // each replica answers for itself: it published, or it knew the delivery already
+                assertThat(results).as(taskId).contains("published").allMatch(r -> r.equals("published") || r.equals("duplicate"));
             }
         }
         for (String taskId : taskIds) {
-            assertThat(published(taskId)).as(taskId).hasSize(1);
+            assertThat(published(taskId)).as(taskId).hasSizeBetween(1, 3);
         }
         for (String taskId : taskIds) {
-            await().atMost(Duration.ofSeconds(90)).until(() -> EndToEndTest.runEvents(taskId).stream()
-                    .anyMatch(e -> e.getBody() instanceof RunFinished));
-        }
-        Thread.sleep(1000);
-        for (String taskId : taskIds) {
-            List<RunEvent> runs = EndToEndTest.runEvents(taskId);
-            assertThat(runs.stream().filter(e -> e.getBody() instanceof RunStarted)).as(taskId).hasSize(1);
+            assertRunsOnce(taskId);
         }
     }
 
+    /** After a restart a replica has forgotten what it published: the redelivery is published again, and runs once. */
     @Test
-    void aRedeliveryAfterARestartIsADuplicate() throws Exception {
+    void aRedeliveryAfterARestartRunsOnce() throws Exception {
         String taskId = EndToEndTest.newTaskId();
         String body = TodoistWebhooks.itemAdded(taskId, PROJECT_ID, "Before the restart");
         String delivery = UUID.randomUUID().toString();
@@ -105,39 +100,51 @@ class IngestReplicasTest {
         try {
             HttpResponse<String> r = TodoistWebhooks.send(RunningNightshift.webhookUrl(after, "todoist"), body, CLIENT_SECRET, delivery);
             assertThat(r.statusCode()).isEqualTo(200);
-            assertThat(r.body()).contains("\"result\":\"duplicate\"");
+            assertThat(result(r)).isIn("published", "duplicate");
         } finally {
             after.close();
         }
-        assertThat(published(taskId)).hasSize(1);
+        assertRunsOnce(taskId);
     }
 
-    /**
-     * A replica that claimed a publication and died before making it (the claim is written here as it would
-     * have left it): the sender's retry is refused with 503 while the claim's lease runs, then published.
-     */
+    /** The same delivery many times at once to one replica: one write, the others answered without one. */
     @Test
-    void aClaimLeftByADeadReplicaIsTakenOverOnceItsLeaseEnds() throws Exception {
+    void repeatsAtOneReplicaAreAnsweredWithoutASecondWrite() throws Exception {
         String taskId = EndToEndTest.newTaskId();
-        String taskKey = "todoist:" + taskId;
-        TopicWriter.send(Topics.PUBLICATIONS, Topics.ledgerKey(taskKey, "added"), PublicationClaim.newBuilder()
-                .setClaimId(UUID.randomUUID().toString()).setInstance("ingest-that-died").setState(PublicationState.CLAIMED)
-                .setTaskKey(taskKey).build());
-        long claimedAt = System.currentTimeMillis();
-        String body = TodoistWebhooks.itemAdded(taskId, PROJECT_ID, "Orphaned");
+        String body = TodoistWebhooks.itemAdded(taskId, PROJECT_ID, "Sent five times");
         String delivery = UUID.randomUUID().toString();
-
-        HttpResponse<String> refused = TodoistWebhooks.send(nightshift.webhookUrl(), body, CLIENT_SECRET, delivery);
-        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
-        assertThat(refused.body()).contains("\"result\":\"unavailable\"");
-        assertThat(published(taskId)).isEmpty();
-
-        // the lease is twice the publish time-out (5 s): after it, the next retry takes the claim over
-        Thread.sleep(Math.max(0, claimedAt + 10_500 - System.currentTimeMillis()));
-        HttpResponse<String> retried = TodoistWebhooks.send(nightshift.webhookUrl(), body, CLIENT_SECRET, delivery);
-        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
-        assertThat(retried.body()).contains("\"result\":\"published\"");
+        List<String> results = new ArrayList<>();
+        try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
+            CyclicBarrier together = new CyclicBarrier(5);
+            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                answers.add(senders.submit(() -> {
+                    together.await();
+                    return TodoistWebhooks.send(RunningNightshift.webhookUrl(second, "todoist"), body, CLIENT_SECRET, delivery);
+                }));
+            }
+            for (Future<HttpResponse<String>> answer : answers) {
+                HttpResponse<String> r = answer.get();
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                results.add(result(r));
+            }
+        }
+        assertThat(results).containsExactlyInAnyOrder("published", "duplicate", "duplicate", "duplicate", "duplicate");
         assertThat(published(taskId)).hasSize(1);
+        assertRunsOnce(taskId);
+    }
+
+    private static String result(HttpResponse<String> r) {
+        return r.body().replaceAll(".*\"result\":\"([a-z_]+)\".*", "$1");
+    }
+
+    /** The task's run finishes, and no second run starts a while after. */
+    private static void assertRunsOnce(String taskId) throws InterruptedException {
+        await().atMost(Duration.ofSeconds(90)).until(() -> EndToEndTest.runEvents(taskId).stream()
+                .anyMatch(e -> e.getBody() instanceof RunFinished));
+        Thread.sleep(1000);
+        List<RunEvent> runs = EndToEndTest.runEvents(taskId);
+        assertThat(runs.stream().filter(e -> e.getBody() instanceof RunStarted)).as(taskId).hasSize(1);
     }
 
     private static List<TaskEvent> published(String taskId) {

@@ -129,6 +129,7 @@ class KubernetesManifestsTest {
                 "nightshift.dispatch.workspaces-root", "/w", "nightshift.dispatch.agents.claude.binary", "claude")))
                 .bind("nightshift.dispatch", DispatchProperties.class).get();
         Duration grace = Duration.ofSeconds(dispatch.path("spec").path("template").path("spec").path("terminationGracePeriodSeconds").asLong());
+        assertThat(env(dispatch, "NIGHTSHIFT_DISPATCH_SHUTDOWN_WAIT")).as("the grace is checked against the default shutdown-wait").isEmpty();
         assertThat(grace).as("longer than dispatch's shutdown").isGreaterThan(defaults.shutdownWait().plus(defaults.killGrace()));
         assertThat(topic(objects, "nightshift.runs").path("spec").path("partitions").asInt()).isEqualTo(defaults.runsPartitions());
         IngestProperties ingest = new Binder(new MapConfigurationPropertySource(Map.of("nightshift.ingest.workers-file", "w.yml")))
@@ -140,7 +141,7 @@ class KubernetesManifestsTest {
     @MethodSource("overlays")
     void topicsAreReplicatedInProd(String overlay) throws Exception {
         List<JsonNode> topics = kind(render(overlay), "KafkaTopic");
-        assertThat(topics).extracting(t -> t.path("spec").path("topicName").asString()).contains("nightshift.tasks", "nightshift.publications",
+        assertThat(topics).extracting(t -> t.path("spec").path("topicName").asString()).contains("nightshift.tasks",
                 "nightshift.ledger", "nightshift.runs", "nightshift.spend", "nightshift.writes", "nightshift.tasks.dlt");
         int replicas = overlay.equals("prod") ? 3 : 1;
         for (JsonNode topic : topics) {
@@ -173,7 +174,7 @@ class KubernetesManifestsTest {
         }
         String tasks = Topics.TASKS, runs = Topics.RUNS, ledger = Topics.LEDGER, spend = Topics.SPEND;
         assertThat(acls.get("nightshift-ingest")).containsExactlyInAnyOrderElementsOf(rules(
-                topic(tasks, "Write", "Describe"), topic(Topics.PUBLICATIONS, "Write", "Read", "Describe"), topic(ledger, "Read", "Describe")));
+                topic(tasks, "Write", "Describe"), topic(ledger, "Read", "Describe")));
         assertThat(acls.get("nightshift-dispatch")).containsExactlyInAnyOrderElementsOf(rules(
                 topic(tasks, "Read", "Describe"), List.of("group nightshift-dispatch literal Read"),
                 topic(runs, "Write", "Describe"), topic(ledger, "Write", "Read", "Describe"), topic(spend, "Write", "Read", "Describe"),

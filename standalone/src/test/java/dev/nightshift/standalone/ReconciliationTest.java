@@ -41,8 +41,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * An ingest replica that polls Todoist, GitHub and Linear (stand-ins asserting the exact requests) every
- * second, beside the ordinary one that takes webhooks: what a webhook published, the poll finds as a
- * duplicate; what no webhook brought, the poll publishes; either way one run.
+ * second, beside the ordinary one that takes webhooks: what dispatch has taken up, the poll finds as a
+ * duplicate (on dispatch's ledger) and publishes no more; what no webhook brought, the poll publishes; either
+ * way one run.
  */
 class ReconciliationTest {
 
@@ -105,13 +106,20 @@ class ReconciliationTest {
         assertThat(((TaskRequested) found.getBody()).getTaskVersion()).isEqualTo("issue");
         assertThat(found.getTask().getTitle()).isEqualTo("Its webhook was lost");
 
-        // the webhook arriving late, at either replica, is the same version
+        // the webhook arriving late, at another replica, is the same version: published there perhaps, run once
         HttpResponse<String> late = GitHubWebhooks.send(nightshift.webhookUrl("github"), "issues",
                 GitHubWebhooks.labeled(REPOSITORY, lost, "Its webhook was lost", "agent"), GITHUB_SECRET, GitHubWebhooks.newDeliveryId());
-        assertThat(late.body()).contains("\"result\":\"duplicate\"");
+        assertThat(late.statusCode()).as(late.body()).isEqualTo(200);
         Thread.sleep(2500);
-        assertThat(githubPublished(seen)).hasSize(1);
-        assertThat(githubPublished(lost)).hasSize(1);
+        // more polls came and went: a version dispatch has taken up is not published again by them (at most, the
+        // first poll's copy of what the webhook published a moment before, and the late webhook's own)
+        assertThat(githubPublished(seen)).hasSizeBetween(1, 2);
+        assertThat(githubPublished(lost)).hasSizeBetween(1, 2);
+        int seenSoFar = githubPublished(seen).size();
+        int lostSoFar = githubPublished(lost).size();
+        Thread.sleep(2500);
+        assertThat(githubPublished(seen)).hasSize(seenSoFar);
+        assertThat(githubPublished(lost)).hasSize(lostSoFar);
         assertThat(githubPublished(done)).isEmpty();
         for (int n : List.of(seen, lost)) {
             String key = "github:" + REPOSITORY + "#" + n;

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Scheduled workers on three ingest replicas, each firing every slot of a two-second cron: each slot is
- * published once and runs once. Then every replica goes down for a few slots, one comes back: the worker
+ * Scheduled workers on three ingest replicas, each firing every slot of a two-second cron: each replica
+ * publishes each slot (no coordination), and each slot runs once. Then every replica goes down for a few slots, one comes back: the worker
  * that says {@code missed: run} gets the last missed slot once, the one that says {@code skip} none.
  */
 class ScheduleTest {
@@ -72,7 +72,7 @@ class ScheduleTest {
 
         Map<String, List<TaskEvent>> fired = slots(ticker);
         assertThat(fired).hasSizeGreaterThanOrEqualTo(3);
-        assertThat(fired.values()).allSatisfy(events -> assertThat(events).hasSize(1));
+        assertThat(fired.values()).allSatisfy(events -> assertThat(events).hasSizeBetween(1, 3));
         List<Instant> times = fired.keySet().stream().map(ScheduleTest::slotOf).sorted().toList();
         for (int i = 1; i < times.size(); i++) {
             // not one slot skipped in between
@@ -83,7 +83,7 @@ class ScheduleTest {
         assertThat(((TaskRequested) first.getBody()).getTaskVersion()).isEqualTo("slot");
         assertThat(Prompts.normalized(((TaskRequested) first.getBody()).getPrompt()))
                 .startsWith("Audit the last commits (<task-data-N field=\"title\">" + ticker + ", scheduled for ");
-        assertThat(slots(skipper).values()).allSatisfy(events -> assertThat(events).hasSize(1));
+        assertThat(slots(skipper).values()).allSatisfy(events -> assertThat(events).hasSizeBetween(1, 3));
 
         for (String key : fired.keySet()) {
             await().atMost(Duration.ofSeconds(60)).until(() -> runs(key).stream().anyMatch(e -> e.getBody() instanceof RunFinished));

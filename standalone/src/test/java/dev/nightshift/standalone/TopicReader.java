@@ -20,13 +20,18 @@ public final class TopicReader {
     }
 
     public static List<ConsumerRecord<String, Object>> readAll(String topic) {
-        TrustedEvents.trust();
         SharedInfrastructure infra = SharedInfrastructure.get();
+        return readAll(topic, infra.bootstrapServers(), infra.registryUrl());
+    }
+
+    /** From another broker and registry (a standalone's own). */
+    public static List<ConsumerRecord<String, Object>> readAll(String topic, String bootstrapServers, String registryUrl) {
+        TrustedEvents.trust();
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, "io.apicurio.registry.serde.avro.AvroKafkaDeserializer");
-        props.put("apicurio.registry.url", infra.registryUrl());
+        props.put("apicurio.registry.url", registryUrl);
         props.put("apicurio.registry.use-specific-avro-reader", "true");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // as report reads them: dispatch writes in transactions

@@ -92,6 +92,9 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     private Instant nextRenewal = Instant.EPOCH;
     private volatile boolean running;
     private volatile boolean stopping;
+    private volatile boolean handOverNow;
+    /** How a person cuts a stop's wait short, for the line that says what the stop waits for; null: nobody can. */
+    private volatile String handOverNowBy;
 
     private final KafkaTraces traces;
 
@@ -771,14 +774,24 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     /**
      * Runs after the listener stopped (its partitions are given up; their new owners watch our leases). The runs
-     * in progress get {@code shutdown-wait} to end and report; the rest are stopped and their leases released,
-     * so another instance takes them over at once as their next attempt.
+     * in progress get {@code shutdown-wait} to end and report, unless {@link #handOverNow()} cuts it short; the
+     * rest are stopped and their leases released, so another instance takes them over at once as their next attempt.
      */
     @Override
     public void stop() {
         stopping = true;
-        long deadline = System.nanoTime() + properties.shutdownWait().toNanos();
-        while (System.nanoTime() < deadline && !call(() -> versions.values().stream().noneMatch(Version::runsHere))) {
+        Duration wait = properties.shutdownWait();
+        long inProgress = call(() -> versions.values().stream().filter(Version::runsHere).count());
+        if (inProgress > 0 && wait.isPositive() && !handOverNow) {
+            // the one line that explains a stop that seems to hang
+            String them = inProgress == 1 ? "it" : "them";
+            log.info("Waiting up to {} for {} run{} in progress (nightshift.dispatch.shutdown-wait); {}",
+                    written(wait), inProgress, inProgress == 1 ? "" : "s",
+                    handOverNowBy == null ? "then " + (inProgress == 1 ? "it is" : "they are") + " stopped and handed over"
+                            : handOverNowBy + " to stop " + them + " now and hand " + them + " over");
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!handOverNow && System.nanoTime() < deadline && !call(() -> versions.values().stream().noneMatch(Version::runsHere))) {
             sleep(200);
         }
         handOverWhatStillRuns();
@@ -789,6 +802,19 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             Thread.currentThread().interrupt();
         }
         running = false;
+    }
+
+    /**
+     * Cuts a stop's wait short, from any thread, before or during the stop: the runs still going are stopped now
+     * and handed over, as when {@code shutdown-wait} ends.
+     */
+    public void handOverNow() {
+        handOverNow = true;
+    }
+
+    /** @param how what a person does to call {@link #handOverNow()} ("press Ctrl-C again"), named when a stop waits */
+    public void handOverNowBy(String how) {
+        handOverNowBy = how;
     }
 
     /** Stops the runs still going and releases their leases, so the next owner takes them over at once. */
@@ -814,7 +840,8 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         }
         Instant now = clock.instant();
         publisher.write(left.keySet().stream().map(v -> LedgerEntries.record(v.partition, entries.running(v, now, now))).toList());
-        log.info("handed over {} run(s) still going after {}", left.size(), properties.shutdownWait());
+        log.info("handed over {} run(s) still going {}", left.size(), handOverNow ? "(asked to stop them now)"
+                : "after " + written(properties.shutdownWait()));
     }
 
     private <T> T call(java.util.concurrent.Callable<T> task) {
@@ -823,6 +850,11 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         } catch (Exception e) {
             throw new IllegalStateException("the dispatcher's thread did not answer", e);
         }
+    }
+
+    /** As a setting is written: 5m, 30s, 1m30s. */
+    private static String written(Duration d) {
+        return d.toString().substring(2).toLowerCase();
     }
 
     private static void sleep(long millis) {

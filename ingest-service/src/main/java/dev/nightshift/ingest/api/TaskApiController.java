@@ -17,7 +17,8 @@ import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskLedgerEntry;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.ingest.IngestProperties;
-import dev.nightshift.ingest.publish.PublicationLog;
+import dev.nightshift.ingest.ledger.LedgerLookup;
+import dev.nightshift.ingest.publish.TaskPublisher;
 import dev.nightshift.ingest.limit.RunLimiter;
 import dev.nightshift.ingest.routing.TaskRequests;
 import dev.nightshift.ingest.routing.Worker;
@@ -59,18 +60,18 @@ public class TaskApiController {
     private final IngestProperties ingest;
     private final WorkerCatalogue catalogue;
     private final RunLimiter publisher;
-    private final PublicationLog publications;
+    private final TaskPublisher published;
     private final LedgerLookup ledger;
     private final Validator validator;
     private final WebhookMetrics metrics;
 
     public TaskApiController(ApiProperties api, IngestProperties ingest, WorkerCatalogue catalogue, RunLimiter publisher,
-            PublicationLog publications, LedgerLookup ledger, Validator validator, WebhookMetrics metrics) {
+            TaskPublisher published, LedgerLookup ledger, Validator validator, WebhookMetrics metrics) {
         this.api = api;
         this.ingest = ingest;
         this.catalogue = catalogue;
         this.publisher = publisher;
-        this.publications = publications;
+        this.published = published;
         this.ledger = ledger;
         this.validator = validator;
         this.metrics = metrics;
@@ -111,7 +112,7 @@ public class TaskApiController {
         }
         boolean published = outcome instanceof RunLimiter.Result.Published;
         if (published) {
-            log.info("published {}: API request, worker {}", taskKey, worker.name());
+            log.debug("published {}: API request, worker {}", taskKey, worker.name());
         }
         return ResponseEntity.status(published ? HttpStatus.ACCEPTED : HttpStatus.OK)
                 .location(URI.create("/api/tasks/" + taskKey))
@@ -129,13 +130,13 @@ public class TaskApiController {
                     e.getNextAttemptAt(), e.getCancelRequested(), e.getUpdatedAt()));
         }
         Set<String> taken = entries.stream().map(TaskLedgerEntry::getTaskVersion).collect(Collectors.toSet());
-        for (String version : publications.publishedVersions(key)) {
+        for (String version : published.publishedVersions(key)) {
             if (!taken.contains(version)) {
-                versions.add(new TaskStatus.Version(version, "QUEUED", 0, null, null, null, false, null));
+                versions.add(new TaskStatus.Version(version, TaskStatus.ACCEPTED, 0, null, null, null, false, null));
             }
         }
         if (versions.isEmpty()) {
-            throw new WebhookRejected(HttpStatus.NOT_FOUND, "unknown_task", "no task '" + key + "' is on the ledger or was published lately");
+            throw new WebhookRejected(HttpStatus.NOT_FOUND, "unknown_task", "no task '" + key + "' is on dispatch's ledger, nor published lately by this replica");
         }
         versions.sort(Comparator.comparing(TaskStatus.Version::version));
         return new TaskStatus(key, versions);

@@ -50,7 +50,7 @@ public class RunLimiter {
     /** Publishes the event; a request (with its worker) only within its caps, counted against {@code author}. */
     public Result publish(String source, TaskEvent event, Worker worker, String author) {
         if (!(event.getBody() instanceof TaskRequested) || worker == null) {
-            return outcome(publisher.publishOnce(event));
+            return outcome(publisher.publish(event));
         }
         if (publisher.published(event)) {
             return new Result.Duplicate();
@@ -71,7 +71,7 @@ public class RunLimiter {
             case RunCaps.Admission.Admitted admitted -> {
                 Result result;
                 try {
-                    result = outcome(publisher.publishOnce(event));
+                    result = outcome(publisher.publish(event));
                 } catch (RetryLater e) {
                     admitted.refund().run();
                     throw e;
@@ -93,7 +93,7 @@ public class RunLimiter {
     private void reply(TaskEvent request, Worker worker, String author, RunCaps.Admission.Capped capped) {
         String replyId = "declined:" + worker.name() + ":" + author + ":" + capped.window();
         try {
-            publisher.publishOnce(TaskRequests.declined(request.getTaskKey(), request.getTask(), worker, author,
+            publisher.publish(TaskRequests.declined(request.getTaskKey(), request.getTask(), worker, author,
                     capped.reason(), replyId, Instant.now()));
         } catch (RetryLater e) {
             log.warn("the reply to {} (no run: {}) was not published: {}", request.getTaskKey(), capped.reason(), e.getMessage());

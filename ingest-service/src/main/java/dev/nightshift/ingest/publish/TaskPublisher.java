@@ -1,8 +1,7 @@
 package dev.nightshift.ingest.publish;
 
 import java.time.Duration;
-import java.util.Optional;
-import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,9 +19,10 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * The one place ingest publishes tasks: each task version (and each cancellation) once, however many
- * replicas receive it and however often, claimed first on {@code nightshift.publications}. Returns only
- * once the broker acknowledged the event (acks=all).
+ * The one place ingest publishes tasks: one write per event, returning once the broker acknowledged it
+ * (acks=all, idempotent producer). A version published twice (by two replicas, or a webhook and a poll) is
+ * harmless: dispatch's ledger runs each version once, report's write log makes each reply once. What this
+ * replica published lately is answered {@link Outcome#DUPLICATE} without a write ({@link RecentPublications}).
  */
 @Component
 public class TaskPublisher {
@@ -31,25 +31,24 @@ public class TaskPublisher {
     public enum Outcome { PUBLISHED, DUPLICATE }
 
     private final KafkaTemplate<String, TaskEvent> template;
-    private final PublicationLog publications;
+    private final RecentPublications recent;
     private final IngestProperties properties;
-
     private final Timer published;
 
-    public TaskPublisher(KafkaTemplate<String, TaskEvent> template, PublicationLog publications, IngestProperties properties,
+    public TaskPublisher(KafkaTemplate<String, TaskEvent> template, RecentPublications recent, IngestProperties properties,
             MeterRegistry meters) {
         this.template = template;
-        this.publications = publications;
+        this.recent = recent;
         this.properties = properties;
         this.published = Timer.builder("nightshift.ingest.publish")
-                .description("From a publication's start (claim, event, mark) to the broker's acknowledgement of all three")
+                .description("From a task event's send to the broker's acknowledgement")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(meters);
     }
 
-    /** The publication an event is: a request publishes its task version once; a cancellation, its delivery once. */
+    /** The publication an event is: a request publishes its task version; a cancellation or a reply, its event. */
     public static String publicationKey(TaskEvent event) {
         return switch (event.getBody()) {
             case TaskRequested requested -> Topics.ledgerKey(event.getTaskKey(), requested.getTaskVersion());
@@ -59,43 +58,34 @@ public class TaskPublisher {
         };
     }
 
-    /** Whether this event's publication is already made (a redelivery): it would be a {@link Outcome#DUPLICATE}. */
+    /** Whether this replica published this event's publication lately: it would be a {@link Outcome#DUPLICATE}. */
     public boolean published(TaskEvent event) {
-        return publications.holder(publicationKey(event)).filter(PublicationLog.Holder::published).isPresent();
+        return recent.published(publicationKey(event));
     }
 
-    public Outcome publishOnce(TaskEvent event) {
+    /** The versions of a task this replica published lately. */
+    public List<String> publishedVersions(String taskKey) {
+        String prefix = Topics.ledgerKey(taskKey, "");
+        return recent.publishedWithPrefix(prefix).stream().map(k -> k.substring(prefix.length())).toList();
+    }
+
+    public Outcome publish(TaskEvent event) {
         String key = publicationKey(event);
         long started = System.nanoTime();
-        long deadline = System.currentTimeMillis() + properties.publishTimeout().toMillis();
-        if (publications.holder(key).filter(PublicationLog.Holder::published).isPresent()) {
-            return Outcome.DUPLICATE;
-        }
-        while (true) {
-            String claimId = UUID.randomUUID().toString();
-            publications.claim(key, claimId, event.getTaskKey(), deadline);
-            PublicationLog.Holder holder = publications.holder(key).orElseThrow();
-            if (holder.claimId().equals(claimId)) {
+        return switch (recent.take(key, System.currentTimeMillis() + properties.publishTimeout().toMillis())) {
+            case RecentPublications.Turn.Repeat repeat -> Outcome.DUPLICATE;
+            case RecentPublications.Turn.Publish turn -> {
                 try {
                     send(event);
                 } catch (RetryLater e) {
-                    publications.release(key, claimId, event.getTaskKey());
+                    recent.failed(key, turn, e);
                     throw e;
                 }
-                publications.published(key, claimId, event.getTaskKey());
+                recent.done(turn);
                 published.record(Duration.ofNanos(System.nanoTime() - started));
-                return Outcome.PUBLISHED;
+                yield Outcome.PUBLISHED;
             }
-            // another replica holds it: wait for its outcome; a release lets us claim again
-            Optional<PublicationLog.Holder> after = holder.published() ? Optional.of(holder)
-                    : publications.awaitChange(key, holder, deadline);
-            if (after.filter(PublicationLog.Holder::published).isPresent()) {
-                return Outcome.DUPLICATE;
-            }
-            if (System.currentTimeMillis() >= deadline) {
-                throw new RetryLater("another ingest replica is publishing " + key + " and has not finished; try again");
-            }
-        }
+        };
     }
 
     private void send(TaskEvent event) {

@@ -4,10 +4,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import java.util.concurrent.ScheduledFuture;
 
 import dev.nightshift.events.TaskEvent;
+import dev.nightshift.ingest.ledger.LedgerLookup;
 import dev.nightshift.ingest.limit.RunLimiter;
 import dev.nightshift.ingest.publish.TaskPublisher;
 import io.micrometer.core.instrument.Counter;
@@ -21,8 +24,9 @@ import org.springframework.util.backoff.BackOffExecution;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
- * Polls every source that has an interval and publishes what it finds through the same once-only path as
- * the webhooks: a version a webhook already published is a duplicate, one it lost is published now. A poll
+ * Polls every source that has an interval and publishes what it finds through the same path as the webhooks:
+ * a version dispatch has on its ledger (or this replica published lately) is a duplicate, one a webhook lost is
+ * published now (should a webhook have published it a moment ago, dispatch runs it once all the same). A poll
  * that fails is tried again after a growing delay (spring-core's {@link ExponentialBackOff}, up to eight
  * intervals), with the reason logged.
  */
@@ -33,14 +37,16 @@ public class Reconciliation implements SmartLifecycle {
 
     private final List<Poller> pollers;
     private final RunLimiter publisher;
+    private final LedgerLookup ledger;
     private final MeterRegistry meters;
     private final SimpleAsyncTaskScheduler scheduler = new SimpleAsyncTaskScheduler();
     private final Map<String, ScheduledFuture<?>> next = new ConcurrentHashMap<>();
     private volatile boolean running;
 
-    public Reconciliation(List<Poller> pollers, RunLimiter publisher, MeterRegistry meters) {
+    public Reconciliation(List<Poller> pollers, RunLimiter publisher, LedgerLookup ledger, MeterRegistry meters) {
         this.pollers = pollers;
         this.publisher = publisher;
+        this.ledger = ledger;
         this.meters = meters;
         for (Poller poller : pollers) {
             if (poller.interval().isPresent()) {
@@ -75,6 +81,9 @@ public class Reconciliation implements SmartLifecycle {
         Duration interval = poller.interval().orElseThrow();
         try {
             List<Poller.Found> open = poller.openRequests();
+            // what dispatch has taken up already, read in one pass over the ledger partitions concerned
+            Set<String> taken = ledger.taken(open.stream().collect(Collectors.toMap(
+                    f -> TaskPublisher.publicationKey(f.event()), f -> f.event().getTaskKey(), (a, b) -> a)));
             int published = 0;
             int capped = 0;
             for (Poller.Found found : open) {
@@ -82,6 +91,9 @@ public class Reconciliation implements SmartLifecycle {
                     return;
                 }
                 TaskEvent event = found.event();
+                if (taken.contains(TaskPublisher.publicationKey(event))) {
+                    continue;
+                }
                 switch (publisher.publish(poller.source(), event, found.worker(), found.author())) {
                     case RunLimiter.Result.Published p -> {
                         published++;

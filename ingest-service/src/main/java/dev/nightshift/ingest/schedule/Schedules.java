@@ -87,7 +87,7 @@ public class Schedules implements SmartLifecycle {
         BackOffExecution backOff = policy.start();
         while (running) {
             try {
-                if (publisher.publishOnce(event) == TaskPublisher.Outcome.PUBLISHED) {
+                if (publisher.publish(event) == TaskPublisher.Outcome.PUBLISHED) {
                     log.info("fired {} ({})", event.getTaskKey(), why);
                 }
                 return;

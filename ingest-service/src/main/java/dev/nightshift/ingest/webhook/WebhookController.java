@@ -19,7 +19,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code POST /webhooks/{source}}, the same steps for every source: read at most the size cap, let the
- * source verify and decide, publish once per task version, answer only once Kafka acknowledged.
+ * source verify and decide, publish (one write), answer only once Kafka acknowledged. Each delivery is logged
+ * at DEBUG; {@link WebhookSummary} says at INFO what became of a minute's deliveries.
  */
 @RestController
 public class WebhookController {
@@ -78,7 +79,7 @@ public class WebhookController {
             case RunLimiter.Result.Duplicate d -> WebhookResponse.duplicate(taskKey);
             case RunLimiter.Result.Capped capped -> WebhookResponse.ignored(capped.reason());
             case RunLimiter.Result.Published p -> {
-                log.info("published {}: {}", taskKey, publish.logLine());
+                log.debug("published {}: {}", taskKey, publish.logLine());
                 yield WebhookResponse.published(taskKey);
             }
         };

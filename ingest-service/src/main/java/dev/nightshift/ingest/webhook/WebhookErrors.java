@@ -7,22 +7,32 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
-/** Maps refusals to their 4xx and an unreachable Kafka to 503, so the sender retries. */
+/**
+ * Maps refusals to their 4xx and an unreachable Kafka to 503, so the sender retries. Each is logged with its
+ * reason, at most a few lines a minute: a flood of forged deliveries must not flood the log too.
+ */
 @RestControllerAdvice
 class WebhookErrors {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookErrors.class);
 
+    private final ThrottledLog rejections = new ThrottledLog(20);
+    private final ThrottledLog outages = new ThrottledLog(20);
+
     @ExceptionHandler(WebhookRejected.class)
     ResponseEntity<WebhookResponse> rejected(WebhookRejected e) {
-        log.warn("webhook rejected ({}): {}", e.status().value(), e.getMessage());
+        rejections.log(e.getMessage(), (message, left) -> log.warn("webhook rejected ({}): {}{}", e.status().value(), message, leftOut(left)));
         return ResponseEntity.status(e.status()).body(WebhookResponse.error(e.reason(), e.getMessage()));
     }
 
     @ExceptionHandler(RetryLater.class)
     ResponseEntity<WebhookResponse> unavailable(RetryLater e) {
-        log.error("webhook not accepted, the sender will retry: {}", e.getMessage());
+        outages.log(e.getMessage(), (message, left) -> log.error("webhook not accepted, the sender will retry: {}{}", message, leftOut(left)));
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .body(WebhookResponse.error("unavailable", "event could not be stored; retry later"));
+    }
+
+    private static String leftOut(long left) {
+        return left == 0 ? "" : " (" + left + " more like it not logged before this one; see nightshift.ingest.webhooks)";
     }
 }
