@@ -6,6 +6,8 @@ import java.util.Map;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Example records written as a Nightshift producer writes them (Avro through the registry, signed) and read
@@ -19,7 +21,41 @@ public final class SerdeRehearsal {
     public record Written(String topic, Headers headers, byte[] value) {
     }
 
+    private static final Logger log = LoggerFactory.getLogger(SerdeRehearsal.class);
+
     private SerdeRehearsal() {
+    }
+
+    /**
+     * A serializer configured with these producer properties that has written the examples, for a producer to be
+     * given (its schema cache is then warm). Best effort: a registry that does not answer yet leaves it cold, and
+     * its first record looks its schema up as it always would.
+     */
+    public static SignedSerializer<Object> warmSerializer(Map<String, ?> producerProperties, Map<String, ?> examplesByTopic) {
+        SignedSerializer<Object> serializer = new SignedSerializer<>();
+        serializer.configure(producerProperties, false);
+        try {
+            examplesByTopic.forEach((topic, example) -> write(serializer, topic, example));
+        } catch (RuntimeException e) {
+            log.info("a producer's serializer starts cold (its first record looks its schema up): {}", e.toString());
+        }
+        return serializer;
+    }
+
+    /**
+     * A verifying deserializer configured with these consumer properties that has read the examples back (written
+     * with the producer properties), for a consumer to be given. Best effort, as {@link #warmSerializer}.
+     */
+    public static VerifyingDeserializer<Object> warmDeserializer(Map<String, ?> consumerProperties, Map<String, ?> producerProperties,
+            Map<String, ?> examplesByTopic) {
+        VerifyingDeserializer<Object> deserializer = new VerifyingDeserializer<>();
+        deserializer.configure(consumerProperties, false);
+        try {
+            examplesByTopic.forEach((topic, example) -> read(deserializer, write(producerProperties, topic, example)));
+        } catch (RuntimeException e) {
+            log.info("a consumer's deserializer starts cold (its first record looks its schema up): {}", e.toString());
+        }
+        return deserializer;
     }
 
     /**

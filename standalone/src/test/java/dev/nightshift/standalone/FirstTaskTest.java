@@ -99,8 +99,8 @@ class FirstTaskTest {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> firstActivity(standIn, session).isPresent());
             long todoist = workingOnIt(standIn, taskId).orElseThrow().getLoggedDate().getTime() - sent[0];
             long linear = firstActivity(standIn, session).orElseThrow().getLoggedDate().getTime() - sent[1];
-            System.out.printf("first task after start-up: Todoist webhook to \"Working on it\" %d ms; Linear agent session to its first activity %d ms%n",
-                    todoist, linear);
+            System.out.printf("first task after start-up (sent at %s): Todoist webhook to \"Working on it\" %d ms; Linear agent session to its first activity %d ms%n",
+                    java.time.Instant.ofEpochMilli(sent[0]), todoist, linear);
             assertThat(todoist).as("webhook to the Todoist comment \"Working on it\", ms\n" + log(output)).isLessThan(BOUND_MILLIS);
             assertThat(linear).as("agent session webhook to its first activity, ms\n" + log(output)).isLessThan(BOUND_MILLIS);
         } finally {
@@ -178,7 +178,8 @@ class FirstTaskTest {
         }
         env.putAll(TestSigningKey.environment());
         if (System.getenv("FIRST_TASK_JFR") != null) { // TEMPORARY profiling
-            env.put("JDK_JAVA_OPTIONS", "-XX:StartFlightRecording=filename=" + System.getenv("FIRST_TASK_JFR") + ",settings=profile,dumponexit=true");
+            env.put("JDK_JAVA_OPTIONS", "-XX:StartFlightRecording=filename=" + System.getenv("FIRST_TASK_JFR") + ",settings=profile,dumponexit=true"
+                    + " -Dlogging.level.dev.nightshift.ingest.webhook=DEBUG -Dlogging.level.org.springframework.web.client=DEBUG -Dlogging.level.dev.nightshift.report=DEBUG");
         }
         return builder.start();
     }
