@@ -9,6 +9,7 @@ import dev.nightshift.events.ExampleRecords;
 import dev.nightshift.events.Topics;
 import dev.nightshift.observability.warmup.WarmUpPhase;
 import dev.nightshift.signing.SerdeRehearsal;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -38,7 +39,9 @@ class EngineWarmUp {
     @Bean
     @Order(30)
     WarmUpPhase transactionalProducer(Publisher publisher) {
-        return WarmUpPhase.of("transactional producer", () -> publisher.warmUp(WRITTEN));
+        // on the spend topic, a reservation of nothing on a day long gone, and aborted: nobody reads it
+        return WarmUpPhase.of("transactional producer", () -> publisher.warmUp(WRITTEN,
+                new ProducerRecord<>(Topics.SPEND, "warm-up", ExampleRecords.spendEntry())));
     }
 
     @Bean
