@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -100,7 +101,7 @@ class FirstTaskTest {
             long todoist = workingOnIt(standIn, taskId).orElseThrow().getLoggedDate().getTime() - sent[0];
             long linear = firstActivity(standIn, session).orElseThrow().getLoggedDate().getTime() - sent[1];
             System.out.printf("first task after start-up (sent at %s): Todoist webhook to \"Working on it\" %d ms; Linear agent session to its first activity %d ms%n",
-                    java.time.Instant.ofEpochMilli(sent[0]), todoist, linear);
+                    Instant.ofEpochMilli(sent[0]), todoist, linear);
             assertThat(todoist).as("webhook to the Todoist comment \"Working on it\", ms\n" + log(output)).isLessThan(BOUND_MILLIS);
             assertThat(linear).as("agent session webhook to its first activity, ms\n" + log(output)).isLessThan(BOUND_MILLIS);
         } finally {
@@ -177,10 +178,6 @@ class FirstTaskTest {
             env.put("NIGHTSHIFT_UNSANDBOXED", "1");
         }
         env.putAll(TestSigningKey.environment());
-        if (System.getenv("FIRST_TASK_JFR") != null) { // TEMPORARY profiling
-            env.put("JDK_JAVA_OPTIONS", "-XX:StartFlightRecording=filename=" + System.getenv("FIRST_TASK_JFR") + ",settings=profile,dumponexit=true"
-                    + " -Dlogging.level.dev.nightshift.ingest.webhook=DEBUG -Dlogging.level.org.springframework.web.client=DEBUG -Dlogging.level.dev.nightshift.report=DEBUG");
-        }
         return builder.start();
     }
 
