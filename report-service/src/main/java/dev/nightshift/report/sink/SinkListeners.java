@@ -309,6 +309,7 @@ public class SinkListeners implements SmartLifecycle {
         running = false;
         containers.forEach(ConcurrentMessageListenerContainer::stop);
         containers.clear();
+        assigned.clear();
         if (scheduler != null) {
             scheduler.close();
         }
