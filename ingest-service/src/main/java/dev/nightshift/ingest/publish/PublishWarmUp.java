@@ -22,7 +22,8 @@ class PublishWarmUp {
 
     /**
      * The producer's serializer has written an example task before it is given to the producer: the first
-     * webhook does not wait for a schema look-up in the registry.
+     * webhook does not wait for a schema look-up in the registry. Every producer of ingest's factory writes task
+     * events (a template with another value serializer would need a factory of its own).
      */
     @Bean
     @SuppressWarnings("unchecked")

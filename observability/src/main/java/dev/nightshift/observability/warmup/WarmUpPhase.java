@@ -14,11 +14,12 @@ public interface WarmUpPhase {
     /** Does the step; throws if it cannot yet (it is tried again). Bounded by the timeouts of what it calls. */
     void warm() throws Exception;
 
-    /** What it means, to declare a phase as a lambda. */
+    /** A phase's work, as a lambda that may throw. */
     interface Step {
         void warm() throws Exception;
     }
 
+    /** A phase named {@code name} doing {@code step}. */
     static WarmUpPhase of(String name, Step step) {
         return new WarmUpPhase() {
             @Override

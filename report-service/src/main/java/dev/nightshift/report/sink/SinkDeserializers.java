@@ -16,7 +16,8 @@ import org.springframework.kafka.support.serializer.ErrorHandlingDeserializer;
 /**
  * Each sink consumer's deserializer (signature check, then Avro, behind the error handler that parks what it
  * cannot read) has read an example run event and task request before its consumer starts: the first event
- * after start-up does not wait for a schema look-up in the registry.
+ * after start-up does not wait for a schema look-up in the registry. The sinks' containers are the only consumers
+ * of report's consumer factory (the write log and the dead-letter replay make their own).
  */
 @Configuration
 class SinkDeserializers {
