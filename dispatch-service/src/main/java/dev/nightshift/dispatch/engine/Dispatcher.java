@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.budget.RetryPolicy;
@@ -133,6 +134,34 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     /** @param positions each assigned partition, and the offset the listener starts it from */
     public void assigned(Map<Integer, Long> positions) {
         post(() -> positions.forEach(this::onAssigned));
+    }
+
+    /**
+     * Waits until the group has assigned this instance task partitions and their ledger is read, so a task
+     * arriving then is decided at once. False if none were assigned within {@code atMost} (before the topic
+     * exists, or with more dispatchers than partitions); throws if their ledger was not read within it.
+     */
+    public boolean awaitAssignedAndRead(Duration atMost) throws Exception {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        while (true) {
+            CompletableFuture<Map<Integer, Boolean>> read = new CompletableFuture<>();
+            post(() -> {
+                Map<Integer, Boolean> now = new HashMap<>();
+                owned.forEach((partition, o) -> now.put(partition, o.ledgerRead));
+                read.complete(now);
+            });
+            Map<Integer, Boolean> now = read.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+            if (!now.isEmpty() && !now.containsValue(false)) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                if (now.isEmpty()) {
+                    return false;
+                }
+                throw new TimeoutException("the ledger of task partitions " + now + " (partition: read) was not read within " + atMost);
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Blocks until what was written about these partitions is on Kafka, so their next owner reads it. */

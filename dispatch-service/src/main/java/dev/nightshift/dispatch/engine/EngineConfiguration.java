@@ -14,9 +14,13 @@ import dev.nightshift.dispatch.publish.Publisher;
 import dev.nightshift.dispatch.run.AttemptRunner;
 import dev.nightshift.dispatch.run.RunSupervisor;
 import dev.nightshift.dispatch.spend.SpendLedger;
+import dev.nightshift.events.ExampleRecords;
+import dev.nightshift.events.Topics;
+import dev.nightshift.signing.SerdeRehearsal;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -47,7 +51,10 @@ class EngineConfiguration {
     Publisher publisher(KafkaProperties kafka, DispatchProperties properties, DispatchInstance dispatchInstance) {
         Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
         config.put(ProducerConfig.LINGER_MS_CONFIG, 0); // a lease is waited for: never hold it back to fill a batch
-        DefaultKafkaProducerFactory<String, Object> producers = new DefaultKafkaProducerFactory<>(config);
+        // each producer's serializer has written an example of what it writes: no schema look-up on a lease's path
+        DefaultKafkaProducerFactory<String, Object> producers = new DefaultKafkaProducerFactory<>(config, StringSerializer::new,
+                () -> SerdeRehearsal.warmSerializer(config, Map.of(Topics.RUNS, ExampleRecords.run(), Topics.LEDGER, ExampleRecords.ledgerEntry(),
+                        Topics.SPEND, ExampleRecords.spendEntry())), false);
         producers.setTransactionIdPrefix("nightshift-dispatch-" + dispatchInstance.id() + "-");
         return new Publisher(new KafkaTemplate<>(producers), properties.killGrace().plusSeconds(30));
     }

@@ -8,6 +8,7 @@ import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.Topics;
 import dev.nightshift.signing.RecordRefusals;
 import dev.nightshift.signing.RefusedRecord;
+import dev.nightshift.signing.SerdeRehearsal;
 import dev.nightshift.signing.VerifyingDeserializer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -41,6 +42,11 @@ class TaskListener {
         this.refusals = refusals;
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
         decoder.configure(config, false);
+    }
+
+    /** Reads an example task record with this listener's own decoder: its schema cache is warm for the first task. */
+    void rehearse(SerdeRehearsal.Written example) {
+        SerdeRehearsal.read(decoder, example);
     }
 
     @KafkaListener(id = "dispatch-tasks", idIsGroup = false, topics = Topics.TASKS)

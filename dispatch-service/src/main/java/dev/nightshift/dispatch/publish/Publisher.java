@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +66,22 @@ public class Publisher implements SmartLifecycle {
     public void writeSoon(ProducerRecord<String, Object> record) {
         if (running) {
             progress.add(record);
+        }
+    }
+
+    /**
+     * Opens a transactional producer (its transactions initialised: the coordinator found, the producer id fenced
+     * in), learns these topics' partitions, and takes one transaction through the broker, aborted: the example
+     * record in it is never read by anyone (every reader of dispatch's topics reads committed records only), and
+     * the first run's lease finds the producer, the coordinator and the markers' path ready.
+     */
+    public void warmUp(List<String> topics, ProducerRecord<String, Object> abortedExample) {
+        try (Producer<String, Object> producer = transactional.getProducerFactory().createProducer()) {
+            topics.forEach(producer::partitionsFor);
+            producer.beginTransaction();
+            producer.send(abortedExample);
+            producer.flush();
+            producer.abortTransaction();
         }
     }
 

@@ -7,6 +7,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.TaskEvent;
@@ -84,6 +89,8 @@ public class SinkListeners implements SmartLifecycle {
     private final WriteLog writes;
     private final RecordRefusals refusals;
     private final List<ConcurrentMessageListenerContainer<Object, Object>> containers = new ArrayList<>();
+    /** Per container, its group's first assignment of partitions to it. */
+    private final List<CompletableFuture<Void>> assigned = new CopyOnWriteArrayList<>();
     private SimpleAsyncTaskScheduler scheduler;
     private volatile boolean running;
 
@@ -221,11 +228,16 @@ public class SinkListeners implements SmartLifecycle {
             overrides.putAll(consumer);
             container.getContainerProperties().setKafkaConsumerProperties(overrides);
         }
+        CompletableFuture<Void> first = new CompletableFuture<>();
+        assigned.add(first);
         container.getContainerProperties().setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                 // what the partitions' previous owner noted is known before any of their events is handled
                 writes.awaitCaughtUp(Duration.ofSeconds(60));
+                if (!partitions.isEmpty()) {
+                    first.complete(null);
+                }
             }
         });
         container.setCommonErrorHandler(errors);
@@ -297,6 +309,7 @@ public class SinkListeners implements SmartLifecycle {
         running = false;
         containers.forEach(ConcurrentMessageListenerContainer::stop);
         containers.clear();
+        assigned.clear();
         if (scheduler != null) {
             scheduler.close();
         }
@@ -305,6 +318,22 @@ public class SinkListeners implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * Waits until every sink's consumers have partitions from their groups: a task request, acknowledged from
+     * the newest offset on, is not missed by a consumer still joining. False if some had none within
+     * {@code atMost} (their topic not made yet, or more report replicas than partitions).
+     */
+    public boolean awaitAssigned(Duration atMost) throws InterruptedException {
+        try {
+            CompletableFuture.allOf(assigned.toArray(CompletableFuture[]::new)).get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** Lists what each sink does now, for health. */
