@@ -222,6 +222,11 @@ public class AttemptRunner {
         // the gateway's figure, once the agent called its model through it; an agent that never did (one that reaches
         // no model, or one by another way an operator opened) is known only by its own word
         RunAccount.Metered metered = door == null || door.account().metered().requests() == 0 ? null : door.account().metered();
+        // the agent's own count may have stopped it a moment before the gateway's did: the gateway's reason is the one to give
+        RunAccount.Stop gatewayStop = door == null ? null : door.account().stopped().getNow(null);
+        if (gatewayStop != null && gatewayStop.overBudget()) {
+            overBudget.set(gatewayStop.reason());
+        }
         RunFinished finished = RunOutcome.of(exit, result.get(), wallTime, metered == null ? spend.spentUsd() : metered.costUsd(), overBudget.get());
         if (metered != null) {
             finished.setReportedCostUsd(spend.spentUsd());
