@@ -77,7 +77,7 @@ public class RunLimiter {
                     throw e;
                 }
                 if (result instanceof Result.Duplicate) {
-                    // another replica published it meanwhile: not a run of ours
+                    // a repeat of what this replica published meanwhile: not a run of ours
                     admitted.refund().run();
                 }
                 yield result;
