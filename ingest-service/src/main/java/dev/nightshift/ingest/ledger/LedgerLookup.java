@@ -4,25 +4,23 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 import dev.nightshift.events.LedgerOrder;
 import dev.nightshift.events.TaskLedgerEntry;
 import dev.nightshift.events.Topics;
+import dev.nightshift.follower.Follower;
+import dev.nightshift.follower.ReaderProperties;
+import dev.nightshift.follower.Replay;
 import dev.nightshift.ingest.webhook.RetryLater;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -43,7 +41,7 @@ public class LedgerLookup implements DisposableBean {
     private KafkaConsumer<String, Object> consumer;
 
     LedgerLookup(KafkaProperties kafka) {
-        this.properties = reader(kafka.buildConsumerProperties());
+        this.properties = ReaderProperties.of(kafka.buildConsumerProperties(), "nightshift-ingest-ledger-lookup");
     }
 
     /** The task's ledger entries, one per version; empty when dispatch has not taken it up (or no ledger exists yet). */
@@ -65,7 +63,7 @@ public class LedgerLookup implements DisposableBean {
     /** Which of these task versions (by {@link Topics#ledgerKey}, with their task keys) dispatch has on its ledger. */
     public synchronized Set<String> taken(Map<String, String> ledgerKeyToTaskKey) {
         Set<String> taken = new HashSet<>();
-        read(new HashSet<>(ledgerKeyToTaskKey.values()), r -> {
+        read(Set.copyOf(ledgerKeyToTaskKey.values()), r -> {
             if (r.key() != null && ledgerKeyToTaskKey.containsKey(r.key())) {
                 if (r.value() != null) {
                     taken.add(r.key());
@@ -78,7 +76,7 @@ public class LedgerLookup implements DisposableBean {
     }
 
     /** Reads, from start to end, the ledger partitions these tasks' entries sit on. */
-    private void read(Collection<String> taskKeys, Consumer<ConsumerRecord<String, Object>> apply) {
+    private void read(Collection<String> taskKeys, Follower.Apply<Object> apply) {
         if (taskKeys.isEmpty()) {
             return;
         }
@@ -91,34 +89,12 @@ public class LedgerLookup implements DisposableBean {
             return;
         }
         // the partitions Kafka's default partitioner gives the task keys on nightshift.tasks
-        List<TopicPartition> partitions = taskKeys.stream()
+        Set<TopicPartition> partitions = taskKeys.stream()
                 .map(k -> new TopicPartition(Topics.LEDGER, Utils.toPositive(Utils.murmur2(k.getBytes(StandardCharsets.UTF_8))) % tasks.size()))
-                .collect(Collectors.toCollection(HashSet::new)).stream().toList();
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> ends = new HashMap<>(consumer.endOffsets(partitions));
-        long deadline = System.nanoTime() + READ_LIMIT.toNanos();
-        while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-            if (System.nanoTime() > deadline) {
-                throw new RetryLater("reading " + partitions + " took longer than " + READ_LIMIT);
-            }
-            consumer.poll(Duration.ofMillis(200)).forEach(apply);
+                .collect(Collectors.toSet());
+        if (!Replay.fromStart(consumer, partitions, READ_LIMIT, apply)) {
+            throw new RetryLater("reading " + partitions + " took longer than " + READ_LIMIT);
         }
-    }
-
-    /** No group, no commits: this reader assigns itself partitions and reads them whole. */
-    private static Map<String, Object> reader(Map<String, Object> consumerProperties) {
-        Map<String, Object> p = new HashMap<>(consumerProperties);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        // dispatch writes the ledger in transactions: an aborted entry never happened
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, io.apicurio.registry.serde.avro.AvroKafkaDeserializer.class);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "nightshift-ingest-ledger-lookup");
-        // topics are created by their owners with their own settings, never by a read
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        return p;
     }
 
     @Override
