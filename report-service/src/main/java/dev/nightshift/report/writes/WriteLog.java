@@ -1,8 +1,6 @@
 package dev.nightshift.report.writes;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,12 +12,11 @@ import java.util.function.Supplier;
 import dev.nightshift.events.Topics;
 import dev.nightshift.events.WriteRecord;
 import dev.nightshift.events.WriteState;
+import dev.nightshift.follower.Follower;
+import dev.nightshift.follower.ReaderProperties;
+import dev.nightshift.lifecycle.Phase;
 import dev.nightshift.report.sink.TargetFault;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -46,20 +43,20 @@ public final class WriteLog implements SmartLifecycle {
     private final KafkaTemplate<Object, Object> template;
     /** Report's group prefix: two report deployments sharing a cluster (writing to different places) keep apart. */
     private final String deployment;
-    private final Map<String, Object> consumerProperties;
     private final Duration writeTimeout;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-    /** Per partition, the offset this replica has read up to. */
-    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
-    private volatile boolean running;
-    private KafkaConsumer<String, Object> consumer;
-    private Thread thread;
+    private final Follower<Object> follower;
 
+    /** @param consumerProperties the service's consumer settings: bootstrap servers and the registry's; the rest is set here */
     public WriteLog(KafkaTemplate<Object, Object> template, String deployment, Map<String, Object> consumerProperties, Duration writeTimeout) {
         this.template = template;
         this.deployment = deployment;
-        this.consumerProperties = consumerProperties;
         this.writeTimeout = writeTimeout;
+        // committed records only, like every private reader: report writes its notes outside transactions, so that
+        // is all the broker acknowledged (the read_uncommitted it had was a drifted copy, not a choice); signatures
+        // are not verified yet: entries written before signing must still count
+        this.follower = new Follower<>("report-write-log", Topics.WRITES,
+                ReaderProperties.of(consumerProperties, "nightshift-report-write-log"), this::apply);
     }
 
     public Optional<Entry> find(Key key) {
@@ -122,108 +119,46 @@ public final class WriteLog implements SmartLifecycle {
      * are assigned, so what their previous owner noted (before committing) is known before any is handled.
      */
     public void awaitCaughtUp(Duration atMost) {
-        Map<TopicPartition, Long> end;
-        // the follower thread owns its consumer; a short-lived one asks for the end offsets
-        try (KafkaConsumer<String, Object> probe = new KafkaConsumer<>(consumerProperties)) {
-            List<TopicPartition> partitions = probe.partitionsFor(Topics.WRITES, atMost).stream()
-                    .map(p -> new TopicPartition(Topics.WRITES, p.partition())).toList();
-            end = probe.endOffsets(partitions, atMost);
+        try {
+            follower.readToEnd().get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TargetFault.Unavailable("interrupted while reading " + Topics.WRITES + " up to its end", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new TargetFault.Unavailable("could not read " + Topics.WRITES + " up to its end within " + atMost + ": " + e, e);
         }
-        long deadline = System.nanoTime() + atMost.toNanos();
-        while (end.entrySet().stream().anyMatch(e -> positions.getOrDefault(e.getKey(), 0L) < e.getValue())) {
-            if (System.nanoTime() > deadline) {
-                throw new TargetFault.Unavailable("could not read " + Topics.WRITES + " up to its end within " + atMost, null);
-            }
-            sleep(20);
+    }
+
+    /** A note read back from the topic: DONE stays DONE (an INTENDED read late cannot undo it); a tombstone forgets. */
+    private void apply(ConsumerRecord<String, Object> r) {
+        if (r.value() instanceof WriteRecord w) {
+            entries.merge(r.key(), new Entry(w.getState(), w.getTargetId()),
+                    (had, now) -> had.state() == WriteState.DONE && now.state() == WriteState.INTENDED ? had : now);
+        } else if (r.value() == null) {
+            entries.remove(r.key());
+        } else {
+            log.warn("skipping record {} at {}-{}@{}: not a write record", r.key(), r.topic(), r.partition(), r.offset());
         }
     }
 
     @Override
     public void start() {
-        consumer = new KafkaConsumer<>(consumerProperties);
-        running = true;
-        thread = Thread.ofPlatform().name("report-write-log").daemon().start(this::follow);
+        follower.start();
     }
 
     @Override
     public void stop() {
-        running = false;
-        if (consumer != null) {
-            consumer.wakeup();
-        }
-        if (thread != null) {
-            try {
-                thread.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        follower.stop();
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        return follower.isRunning();
     }
 
     /** Before the sinks' listeners start, after them it stops. */
     @Override
     public int getPhase() {
-        return Integer.MAX_VALUE - 200;
-    }
-
-    private void follow() {
-        try (KafkaConsumer<String, Object> c = consumer) {
-            List<TopicPartition> partitions = List.of();
-            while (running) {
-                try {
-                    if (partitions.isEmpty()) {
-                        partitions = c.partitionsFor(Topics.WRITES).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                        if (partitions.isEmpty()) {
-                            sleep(500);
-                            continue;
-                        }
-                        c.assign(partitions);
-                        c.seekToBeginning(partitions);
-                    }
-                    for (ConsumerRecord<String, Object> r : c.poll(Duration.ofMillis(200))) {
-                        if (r.value() instanceof WriteRecord w) {
-                            entries.merge(r.key(), new Entry(w.getState(), w.getTargetId()),
-                                    (had, now) -> had.state() == WriteState.DONE && now.state() == WriteState.INTENDED ? had : now);
-                        } else if (r.value() == null) {
-                            entries.remove(r.key());
-                        }
-                    }
-                    for (TopicPartition p : partitions) {
-                        positions.put(p, c.position(p));
-                    }
-                } catch (WakeupException e) {
-                    // stop() asked
-                } catch (RuntimeException e) {
-                    if (running) {
-                        log.warn("reading {} failed, trying again in 1 s: {}", Topics.WRITES, e.toString());
-                        sleep(1_000);
-                    }
-                }
-            }
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    static Map<String, Object> readerProperties(Map<String, Object> consumerProperties) {
-        Map<String, Object> p = new HashMap<>(consumerProperties);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-        // report signs its write log but does not verify it yet: entries written before signing must still count
-        p.put("spring.deserializer.value.delegate.class", "io.apicurio.registry.serde.avro.AvroKafkaDeserializer");
-        return p;
+        return Phase.STATE.value();
     }
 }

@@ -26,6 +26,6 @@ class WritesConfiguration {
 
     @Bean
     WriteLog writeLog(KafkaTemplate<Object, Object> template, KafkaProperties kafka, ReportProperties report) {
-        return new WriteLog(template, report.groupPrefix(), WriteLog.readerProperties(kafka.buildConsumerProperties()), Duration.ofSeconds(10));
+        return new WriteLog(template, report.groupPrefix(), kafka.buildConsumerProperties(), Duration.ofSeconds(10));
     }
 }
