@@ -5,17 +5,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
-import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
-import dev.nightshift.dispatch.ledger.LedgerReader;
 import dev.nightshift.events.SpendEntry;
 import dev.nightshift.events.Topics;
+import dev.nightshift.follower.Follower;
+import dev.nightshift.follower.ReaderProperties;
+import dev.nightshift.lifecycle.Phase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -33,17 +34,16 @@ import org.springframework.kafka.core.KafkaAdmin;
 public class SpendLedger implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(SpendLedger.class);
-    private static final TopicPartition PARTITION = new TopicPartition(Topics.SPEND, 0);
+    /** How long start-up waits to know the day before it gives up (a broker that does not answer). */
+    private static final Duration CATCH_UP = Duration.ofSeconds(60);
 
     private final double ceilingUsd;
     private final ZoneId zone;
     private final Clock clock;
     private final String instance;
     private final KafkaAdmin admin;
-    private final Map<String, Object> consumerProperties;
     private final DailySpend spend = new DailySpend();
-    private volatile boolean running;
-    private Thread thread;
+    private final Follower<Object> follower;
 
     /**
      * @param ceilingUsd what all dispatchers together may spend in one day
@@ -55,7 +55,7 @@ public class SpendLedger implements SmartLifecycle {
         this.clock = clock;
         this.instance = instance;
         this.admin = admin;
-        this.consumerProperties = LedgerReader.assignedReader(consumerProperties, "nightshift-dispatch-spend");
+        this.follower = new Follower<>("spend-reader", Topics.SPEND, ReaderProperties.of(consumerProperties, "nightshift-dispatch-spend"), this::apply);
     }
 
     public double ceilingUsd() {
@@ -105,60 +105,40 @@ public class SpendLedger implements SmartLifecycle {
     public void start() {
         admin.createOrModifyTopics(TopicBuilder.name(Topics.SPEND).partitions(1)
                 .config("retention.ms", Long.toString(Duration.ofDays(3).toMillis())).build());
-        KafkaConsumer<String, Object> consumer = new KafkaConsumer<>(consumerProperties);
-        consumer.assign(List.of(PARTITION));
-        consumer.seekToBeginning(List.of(PARTITION));
-        long end = consumer.endOffsets(List.of(PARTITION)).get(PARTITION);
-        while (consumer.position(PARTITION) < end) {
-            read(consumer);
+        follower.start();
+        try {
+            follower.readToEnd().get(CATCH_UP.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + Topics.SPEND + " up to its end", e);
+        } catch (ExecutionException | TimeoutException e) {
+            follower.stop();
+            throw new IllegalStateException("could not read " + Topics.SPEND + " up to its end within " + CATCH_UP
+                    + " (is Kafka reachable?): without it the day's spend is unknown: " + e, e);
         }
         log.info("daily spend ceiling ${} ({}): ${} of it spent or reserved today", ceilingUsd, zone, "%.2f".formatted(spentToday()));
-        running = true;
-        thread = Thread.ofPlatform().name("spend-reader").daemon().start(() -> {
-            try (consumer) {
-                while (running) {
-                    read(consumer);
-                }
-            }
-        });
     }
 
-    private void read(KafkaConsumer<String, Object> consumer) {
-        try {
-            for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofMillis(200))) {
-                if (r.value() instanceof SpendEntry e) {
-                    spend.apply(e);
-                }
-            }
-            spend.forgetBefore(day(LocalDate.now(clock.withZone(zone)).minusDays(1)));
-        } catch (RecordDeserializationException e) {
-            log.error("skipping unreadable spend record at {}: {}", e.offset(), e.getMessage());
-            consumer.seek(e.topicPartition(), e.offset() + 1);
-        } catch (RuntimeException e) {
-            log.error("reading nightshift.spend failed, trying again: {}", e.getMessage());
+    private void apply(ConsumerRecord<String, Object> r) {
+        if (r.value() instanceof SpendEntry e) {
+            spend.apply(e);
         }
+        spend.forgetBefore(day(LocalDate.now(clock.withZone(zone)).minusDays(1)));
     }
 
     @Override
     public void stop() {
-        running = false;
-        if (thread != null) {
-            try {
-                thread.join(Duration.ofSeconds(2));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        follower.stop();
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        return follower.isRunning();
     }
 
     /** Started before the dispatcher, which admits runs only once the day is known. */
     @Override
     public int getPhase() {
-        return Integer.MAX_VALUE - 260;
+        return Phase.STATE.value();
     }
 }
