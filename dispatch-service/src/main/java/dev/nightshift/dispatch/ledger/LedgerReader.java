@@ -12,13 +12,13 @@ import dev.nightshift.events.TaskCancelled;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskLedgerEntry;
 import dev.nightshift.events.Topics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import dev.nightshift.follower.ReaderProperties;
+import dev.nightshift.lifecycle.Phase;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -31,6 +31,10 @@ import org.springframework.context.SmartLifecycle;
  * <p>
  * It also reads the task partitions this dispatcher owns, ahead of the listener, for cancellations only:
  * while the listener is paused (as many runs as allowed) a cancellation must still reach its run at once.
+ * <p>
+ * Not a {@link dev.nightshift.follower.Follower}: that follows every partition of one topic from the beginning,
+ * while this reader's partitions come and go with the group's assignment, span two topics (the task partitions
+ * from an offset, not the beginning) and each says when it has caught up. It shares the private reader's settings.
  */
 public class LedgerReader implements SmartLifecycle {
 
@@ -58,24 +62,7 @@ public class LedgerReader implements SmartLifecycle {
 
     /** @param consumerProperties bootstrap servers and the registry settings; the rest is set here */
     public LedgerReader(Map<String, Object> consumerProperties) {
-        this.consumerProperties = assignedReader(consumerProperties, "nightshift-dispatch-ledger");
-    }
-
-    /**
-     * A consumer of dispatch's own that reads partitions it assigns itself, committed records only, Avro
-     * values: no group, no commits.
-     */
-    public static Map<String, Object> assignedReader(Map<String, Object> consumerProperties, String clientId) {
-        Map<String, Object> p = new HashMap<>(consumerProperties);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
-        p.remove(ConsumerConfig.MAX_POLL_RECORDS_CONFIG);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, io.apicurio.registry.serde.avro.AvroKafkaDeserializer.class);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-        return p;
+        this.consumerProperties = ReaderProperties.of(consumerProperties, "nightshift-dispatch-ledger");
     }
 
     public void setListener(Listener listener) {
@@ -229,6 +216,6 @@ public class LedgerReader implements SmartLifecycle {
     /** Starts before the dispatcher, stops after it (its runs may still learn of a cancellation). */
     @Override
     public int getPhase() {
-        return Integer.MAX_VALUE - 250;
+        return Phase.STATE.value();
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import dev.nightshift.lifecycle.Phase;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
@@ -190,6 +191,6 @@ public class Publisher implements SmartLifecycle {
     /** Stops after everything that writes through it. */
     @Override
     public int getPhase() {
-        return Integer.MAX_VALUE - 300;
+        return Phase.WRITER.value();
     }
 }
