@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
 import dev.nightshift.events.LedgerOrder;
 import dev.nightshift.events.TaskLedgerEntry;
 import dev.nightshift.events.Topics;
-import dev.nightshift.ingest.webhook.RetryLater;
+import dev.nightshift.ingest.publish.RetryLater;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
