@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 import dev.nightshift.events.Topics;
 import dev.nightshift.events.WriteRecord;
 import dev.nightshift.events.WriteState;
-import dev.nightshift.report.sink.TargetFault;
+import dev.nightshift.report.target.TargetFault;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
