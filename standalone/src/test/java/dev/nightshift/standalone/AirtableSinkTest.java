@@ -35,7 +35,7 @@ import dev.nightshift.report.airtable.AirtableProperties;
 import dev.nightshift.report.airtable.AirtableSink;
 import dev.nightshift.report.sink.Limits;
 import dev.nightshift.report.sink.Sink;
-import dev.nightshift.report.sink.TargetFault;
+import dev.nightshift.report.target.TargetFault;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -40,7 +40,7 @@ import dev.nightshift.events.WorkerSpec;
 import dev.nightshift.report.linear.LinearProperties;
 import dev.nightshift.report.linear.LinearSink;
 import dev.nightshift.report.sink.Limits;
-import dev.nightshift.report.sink.TargetFault;
+import dev.nightshift.report.target.TargetFault;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

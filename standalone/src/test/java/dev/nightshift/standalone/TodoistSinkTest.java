@@ -36,7 +36,7 @@ import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskRef;
 import dev.nightshift.events.TodoistOutput;
 import dev.nightshift.report.sink.Limits;
-import dev.nightshift.report.sink.TargetFault;
+import dev.nightshift.report.target.TargetFault;
 import dev.nightshift.report.todoist.TodoistProperties;
 import dev.nightshift.report.todoist.TodoistSink;
 import dev.nightshift.report.writes.WriteLog;

@@ -4,8 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.nightshift.dispatch.gateway.Provider;
-
 /** One agent CLI: how to call it and how to read what it prints. */
 public interface AgentAdapter {
 
@@ -20,8 +18,8 @@ public interface AgentAdapter {
         return null;
     }
 
-    /** The provider its model calls go to, through the model gateway; empty for an agent that calls none it knows of. */
-    default Optional<Provider> provider() {
+    /** The API its model calls go to, through the model gateway; empty for an agent that calls none it knows of. */
+    default Optional<ModelApi> modelApi() {
         return Optional.empty();
     }
 

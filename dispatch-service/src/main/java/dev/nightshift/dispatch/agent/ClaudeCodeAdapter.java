@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.nightshift.dispatch.gateway.Provider;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -21,8 +20,8 @@ public record ClaudeCodeAdapter(String name) implements AgentAdapter {
     }
 
     @Override
-    public Optional<Provider> provider() {
-        return Optional.of(Provider.ANTHROPIC);
+    public Optional<ModelApi> modelApi() {
+        return Optional.of(ModelApi.ANTHROPIC);
     }
 
     /**

@@ -5,8 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import dev.nightshift.dispatch.gateway.Provider;
-
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -27,8 +25,8 @@ public record CodexAdapter(String name) implements AgentAdapter {
     static final String TOKEN_ENV = "NIGHTSHIFT_MODEL_TOKEN";
 
     @Override
-    public Optional<Provider> provider() {
-        return Optional.of(Provider.OPENAI);
+    public Optional<ModelApi> modelApi() {
+        return Optional.of(ModelApi.OPENAI);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.Map;
 import java.util.Set;
 
+import dev.nightshift.dispatch.agent.ModelApi;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -31,6 +32,14 @@ public enum Provider {
         this.defaultBaseUrl = defaultBaseUrl;
         this.metered = metered;
         this.allowed = allowed;
+    }
+
+    /** The provider behind the API an agent calls. */
+    public static Provider of(ModelApi api) {
+        return switch (api) {
+            case ANTHROPIC -> ANTHROPIC;
+            case OPENAI -> OPENAI;
+        };
     }
 
     /** Its name in settings, metrics and logs. */

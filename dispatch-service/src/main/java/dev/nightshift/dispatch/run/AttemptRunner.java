@@ -26,6 +26,7 @@ import dev.nightshift.dispatch.budget.Confinements;
 import dev.nightshift.dispatch.budget.PriceTable;
 import dev.nightshift.dispatch.budget.SpendMeter;
 import dev.nightshift.dispatch.gateway.ModelGateway;
+import dev.nightshift.dispatch.gateway.Provider;
 import dev.nightshift.dispatch.gateway.RunAccount;
 import dev.nightshift.dispatch.sandbox.AgentProcess;
 import dev.nightshift.dispatch.sandbox.Confinement;
@@ -119,9 +120,10 @@ public class AttemptRunner {
         SandboxRun sandboxRun;
         try {
             Confinement confinement = confinements.of(worker);
-            if (adapter.provider().isPresent()) {
+            Optional<Provider> provider = adapter.modelApi().map(Provider::of);
+            if (provider.isPresent()) {
                 // the agent's only way to its model: it gets a door and a run token, never a key
-                door = gateway.open(events.runId(), adapter.provider().get(), ceiling.costBudget(worker));
+                door = gateway.open(events.runId(), provider.get(), ceiling.costBudget(worker));
                 confinement = confinement.withServices(List.of(door));
             }
             Path template = Workspace.template(properties.workdirsRoot(), worker.getAgent().getWorkdir());

@@ -17,7 +17,7 @@ import dev.nightshift.events.Topics;
 import dev.nightshift.follower.Follower;
 import dev.nightshift.follower.ReaderProperties;
 import dev.nightshift.follower.Replay;
-import dev.nightshift.ingest.webhook.RetryLater;
+import dev.nightshift.ingest.publish.RetryLater;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;

@@ -5,10 +5,10 @@ import java.time.Instant;
 
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
+import dev.nightshift.ingest.publish.RetryLater;
 import dev.nightshift.ingest.publish.TaskPublisher;
 import dev.nightshift.ingest.routing.TaskRequests;
 import dev.nightshift.ingest.routing.Worker;
-import dev.nightshift.ingest.webhook.RetryLater;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;

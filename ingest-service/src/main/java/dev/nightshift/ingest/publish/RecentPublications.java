@@ -11,7 +11,6 @@ import java.util.concurrent.TimeoutException;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.nightshift.ingest.webhook.RetryLater;
 
 /**
  * What this replica published lately, bounded in number and age: it answers obvious repeats (a sender's

@@ -12,7 +12,6 @@ import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
 import dev.nightshift.ingest.IngestProperties;
-import dev.nightshift.ingest.webhook.RetryLater;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.springframework.kafka.core.KafkaTemplate;

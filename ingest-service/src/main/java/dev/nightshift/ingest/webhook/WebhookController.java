@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 
 import dev.nightshift.ingest.IngestProperties;
 import dev.nightshift.ingest.limit.RunLimiter;
+import dev.nightshift.ingest.publish.RetryLater;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

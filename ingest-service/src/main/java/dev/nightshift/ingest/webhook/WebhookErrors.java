@@ -1,5 +1,6 @@
 package dev.nightshift.ingest.webhook;
 
+import dev.nightshift.ingest.publish.RetryLater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;

@@ -2,6 +2,8 @@ package dev.nightshift.ingest.webhook;
 
 import java.util.Optional;
 
+import dev.nightshift.ingest.publish.RetryLater;
+
 /**
  * One source's webhook, behind {@code POST /webhooks/{name}}: how its deliveries are verified and what
  * they ask for. Everything common (the size cap, metrics, dedupe, publishing, the answers) is

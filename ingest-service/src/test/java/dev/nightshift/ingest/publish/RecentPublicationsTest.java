@@ -8,7 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.nightshift.ingest.webhook.RetryLater;
 import org.junit.jupiter.api.Test;
 
 class RecentPublicationsTest {

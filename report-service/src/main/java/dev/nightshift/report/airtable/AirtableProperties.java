@@ -1,7 +1,10 @@
 package dev.nightshift.report.airtable;
 
 import java.net.URI;
+import java.util.Collections;
+import java.util.List;
 
+import dev.nightshift.report.hygiene.SecretSettings;
 import dev.nightshift.report.sink.Limits;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -21,12 +24,17 @@ import org.springframework.validation.annotation.Validated;
 public record AirtableProperties(
         @NotNull @DefaultValue("https://api.airtable.com/v0") URI apiUrl,
         @DefaultValue("") String apiToken,
-        @Valid @NotNull Limits limits) {
+        @Valid @NotNull Limits limits) implements SecretSettings {
 
     static final String TOKEN_SETTING = "nightshift.report.airtable.api-token (AIRTABLE_API_TOKEN)";
 
     public boolean configured() {
         return apiToken != null && !apiToken.isBlank();
+    }
+
+    @Override
+    public List<String> secrets() {
+        return Collections.singletonList(apiToken);
     }
 
     @Override

@@ -12,7 +12,7 @@ import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFields;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.report.sink.CredentialedSink;
-import dev.nightshift.report.sink.TargetFault;
+import dev.nightshift.report.target.TargetFault;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.stereotype.Component;
 import org.springframework.web.client.RestClient;

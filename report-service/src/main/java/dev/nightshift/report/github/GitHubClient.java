@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.nightshift.report.sink.Target;
-import dev.nightshift.report.sink.TargetFault;
+import dev.nightshift.report.target.TargetFault;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.client.RestClient;

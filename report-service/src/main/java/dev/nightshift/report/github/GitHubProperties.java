@@ -2,7 +2,10 @@ package dev.nightshift.report.github;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 
+import dev.nightshift.report.hygiene.SecretSettings;
 import dev.nightshift.report.sink.Limits;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
@@ -26,12 +29,17 @@ public record GitHubProperties(
         @DefaultValue("") String apiToken,
         @DefaultValue("4000") @Min(100) int summaryMaxChars,
         @NotNull @DefaultValue("20s") Duration progressInterval,
-        @Valid @NotNull Limits limits) {
+        @Valid @NotNull Limits limits) implements SecretSettings {
 
     static final String TOKEN_SETTING = "nightshift.report.github.api-token (GITHUB_TOKEN)";
 
     public boolean configured() {
         return apiToken != null && !apiToken.isBlank();
+    }
+
+    @Override
+    public List<String> secrets() {
+        return Collections.singletonList(apiToken);
     }
 
     @Override

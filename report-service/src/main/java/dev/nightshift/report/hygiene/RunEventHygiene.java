@@ -12,6 +12,7 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunProgress;
 import dev.nightshift.events.RunWaiting;
 import dev.nightshift.events.TaskRef;
+import dev.nightshift.report.markdown.InertMarkdown;
 
 /**
  * A run event as sinks may write it: every text in it that came from the agent or from the task's source (the

@@ -2,7 +2,10 @@ package dev.nightshift.report.linear;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 
+import dev.nightshift.report.hygiene.SecretSettings;
 import dev.nightshift.report.sink.Limits;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
@@ -26,12 +29,20 @@ public record LinearProperties(
         @DefaultValue("") String apiKey,
         @DefaultValue("4000") @Min(100) int summaryMaxChars,
         @NotNull @DefaultValue("20s") Duration progressInterval,
-        @Valid @NotNull Limits limits) {
+        @Valid @NotNull Limits limits) implements SecretSettings {
 
     static final String KEY_SETTING = "nightshift.report.linear.api-key (LINEAR_API_KEY)";
 
     public boolean configured() {
         return apiKey != null && !apiKey.isBlank();
+    }
+
+    /** The setting, and the token alone when it is "Bearer <token>": both are secret. */
+    @Override
+    public List<String> secrets() {
+        return configured() && apiKey.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? List.of(apiKey, apiKey.substring(7).strip())
+                : Collections.singletonList(apiKey);
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.report.ReportProperties;
+import dev.nightshift.report.target.TargetFault;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -5,8 +5,8 @@ import java.util.List;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunWaiting;
-import dev.nightshift.report.hygiene.InertMarkdown;
 import dev.nightshift.events.TaskDeclined;
+import dev.nightshift.report.markdown.InertMarkdown;
 
 /** The texts people read in the comments report writes, the same in every tool. */
 public final class RunMessages {

@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.TaskEvent;
+import dev.nightshift.report.target.TargetFault;
 
 /**
  * One place runs are written back to. Each sink reads the run events on its own (its own consumer group,

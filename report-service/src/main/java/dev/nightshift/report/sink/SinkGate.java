@@ -3,6 +3,7 @@ package dev.nightshift.report.sink;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.nightshift.report.target.TargetFault;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;

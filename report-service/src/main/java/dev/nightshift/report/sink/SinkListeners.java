@@ -17,6 +17,7 @@ import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.Topics;
 import dev.nightshift.report.ReportProperties;
+import dev.nightshift.report.target.TargetFault;
 import dev.nightshift.report.writes.WriteLog;
 import dev.nightshift.signing.RecordRefusals;
 import dev.nightshift.signing.RefusedRecord;

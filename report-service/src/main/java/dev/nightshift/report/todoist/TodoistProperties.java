@@ -2,7 +2,10 @@ package dev.nightshift.report.todoist;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 
+import dev.nightshift.report.hygiene.SecretSettings;
 import dev.nightshift.report.sink.Limits;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
@@ -25,12 +28,17 @@ public record TodoistProperties(
         @DefaultValue("") String apiToken,
         @DefaultValue("4000") @Min(100) int summaryMaxChars,
         @NotNull @DefaultValue("15s") Duration progressInterval,
-        @Valid @NotNull Limits limits) {
+        @Valid @NotNull Limits limits) implements SecretSettings {
 
     static final String TOKEN_SETTING = "nightshift.report.todoist.api-token (TODOIST_API_TOKEN)";
 
     public boolean configured() {
         return apiToken != null && !apiToken.isBlank();
+    }
+
+    @Override
+    public List<String> secrets() {
+        return Collections.singletonList(apiToken);
     }
 
     @Override

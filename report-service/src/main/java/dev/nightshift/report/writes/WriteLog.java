@@ -15,7 +15,7 @@ import dev.nightshift.events.WriteState;
 import dev.nightshift.follower.Follower;
 import dev.nightshift.follower.ReaderProperties;
 import dev.nightshift.lifecycle.Phase;
-import dev.nightshift.report.sink.TargetFault;
+import dev.nightshift.report.target.TargetFault;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

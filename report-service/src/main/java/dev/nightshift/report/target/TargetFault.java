@@ -1,4 +1,4 @@
-package dev.nightshift.report.sink;
+package dev.nightshift.report.target;
 
 import java.time.Duration;
 import java.util.Optional;

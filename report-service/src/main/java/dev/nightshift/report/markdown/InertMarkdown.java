@@ -1,4 +1,4 @@
-package dev.nightshift.report.hygiene;
+package dev.nightshift.report.markdown;
 
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,4 +1,4 @@
-package dev.nightshift.report.hygiene;
+package dev.nightshift.report.markdown;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
