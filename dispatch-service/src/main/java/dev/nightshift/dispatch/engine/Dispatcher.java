@@ -12,22 +12,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import dev.nightshift.dispatch.DispatchProperties;
 import dev.nightshift.dispatch.budget.RetryPolicy;
-import dev.nightshift.dispatch.intake.IntakeValve;
 import dev.nightshift.dispatch.ledger.LedgerReader;
 import dev.nightshift.dispatch.ledger.TaskLedger;
-import dev.nightshift.dispatch.publish.Publisher;
 import dev.nightshift.dispatch.run.AttemptRunner;
 import dev.nightshift.dispatch.run.RunEvents;
 import dev.nightshift.dispatch.run.RunOutcome;
 import dev.nightshift.dispatch.run.RunSupervisor;
-import dev.nightshift.dispatch.spend.SpendLedger;
 import dev.nightshift.events.Outcome;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
@@ -70,18 +65,16 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     /** Slack on a foreign lease before taking it over, for clocks that differ a little. */
     private static final Duration TAKEOVER_SLACK = Duration.ofSeconds(1);
 
-    private final DispatchProperties properties;
-    private final AttemptRunner runner;
-    private final RunSupervisor supervisor;
-    private final Publisher publisher;
-    private final LedgerReader reader;
-    private final IntakeValve valve;
+    private final EngineSettings properties;
+    private final Runs runs;
+    private final Writes publisher;
+    private final LedgerFeed reader;
+    private final Intake intake;
     private final DispatchMetrics metrics;
     private final LedgerEntries entries;
-    private final SpendLedger spend;
-    private final Clock clock = Clock.systemUTC();
-    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("dispatcher").factory());
+    private final SpendCeiling spend;
+    private final Clock clock;
+    private final EngineLoop loop;
 
     // --- touched only on the dispatcher's thread ---
     private final TaskLedger ledger = new TaskLedger();
@@ -98,19 +91,24 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     private final KafkaTraces traces;
 
-    public Dispatcher(DispatchProperties properties, AttemptRunner runner, RunSupervisor supervisor, Publisher publisher,
-            LedgerReader reader, IntakeValve valve, DispatchMetrics metrics, SpendLedger spend, String instance, KafkaTraces traces) {
+    /**
+     * @param reader what it reads of the ledger comes back through {@link LedgerReader.Listener}, which this is
+     * @param clock  the time leases, backoffs and the spend day are judged by
+     * @param loop   the one thread everything here happens on
+     */
+    Dispatcher(EngineSettings properties, Runs runs, Writes publisher, LedgerFeed reader, Intake intake, DispatchMetrics metrics,
+            SpendCeiling spend, String instance, KafkaTraces traces, Clock clock, EngineLoop loop) {
         this.traces = traces;
         this.properties = properties;
-        this.runner = runner;
-        this.supervisor = supervisor;
+        this.runs = runs;
         this.publisher = publisher;
         this.reader = reader;
-        this.valve = valve;
+        this.intake = intake;
         this.metrics = metrics;
         this.entries = new LedgerEntries(instance);
         this.spend = spend;
-        reader.setListener(this);
+        this.clock = clock;
+        this.loop = loop;
     }
 
     // ------------------------------------------------------------------ entry points (any thread)
@@ -196,14 +194,78 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         post(() -> onCancellationAhead(partition, offset, event));
     }
 
-    private void post(Runnable task) {
+    /** A step about no one version (a partition, a timer tick): should it throw, it is logged. */
+    private void post(Runnable step) {
         loop.execute(() -> {
             try {
-                task.run();
+                step.run();
             } catch (RuntimeException e) {
                 log.error("dispatcher step failed: {}", e.getMessage(), e);
             }
         });
+    }
+
+    /** A step about one version: should it throw, the version ends in a defined state ({@link #fault}). */
+    private void post(Version v, Runnable step) {
+        loop.execute(() -> guarded(v, step));
+    }
+
+    /** Where what a write about this version does once it completes runs: the loop, guarded. */
+    private Executor inLoop(Version v) {
+        return step -> post(v, step);
+    }
+
+    private void guarded(Version v, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            fault(v, e);
+        }
+    }
+
+    /**
+     * A step about this version threw. It is never left half-updated: it ends failed, with the reason (its run,
+     * if one goes on here, is stopped, and its failure is the outcome); if its outcome was on Kafka already, or
+     * the failure cannot be written either, it is handed over: dropped here, its records not acknowledged, the
+     * ledger saying what it said, for the partition's next owner (or this one, on the record's next delivery).
+     */
+    private void fault(Version v, RuntimeException e) {
+        String reason = "dispatch failed handling it: " + e;
+        if (versions.get(v.key()) != v) {
+            log.error("{}: a step failed after it ended here: {}", v, e.toString(), e);
+            return;
+        }
+        if (v.faulted != null || v.endWritten || v.phase == Version.Phase.FINISHING) {
+            // its failure could not be written, its end is on Kafka already, or an outcome is being written
+            log.error("{}: {}; handed over", v, reason, e);
+            handOver(v, reason);
+            return;
+        }
+        log.error("{}: {}; it ends failed", v, reason, e);
+        v.faulted = reason;
+        try {
+            if (v.run != null) {
+                v.abandoned = reason; // its end writes nothing: the failure below is its outcome
+                v.run.stop(reason);
+            }
+            RunEvents events = new RunEvents(v.request, v.runId != null ? v.runId : UUID.randomUUID().toString(), Math.max(1, v.attempt), clock);
+            writeOutcome(v, events, new AttemptRunner.Attempt(RunOutcome.notRun(reason), false), null);
+        } catch (RuntimeException again) {
+            log.error("{}: its failure could not be written either ({}); handed over", v, again.toString(), again);
+            handOver(v, reason);
+        }
+    }
+
+    /** Drops the version here without acknowledging its records; a run of it still going is stopped and left to be taken over. */
+    private void handOver(Version v, String reason) {
+        try {
+            if (v.run != null) {
+                v.abandoned = reason;
+                v.run.stop(reason);
+            }
+        } finally {
+            drop(v);
+        }
     }
 
     // ------------------------------------------------------------------ partitions
@@ -235,7 +297,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             }
             v.records.clear();
             if (!v.runsHere()) {
-                forget(v);
+                drop(v);
             }
         }
         releaseLedgerIfUnused(partition);
@@ -275,11 +337,11 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             case TaskDeclined d -> {
                 // ingest's answer to a request it did not publish (report writes it): nothing to run
                 log.info("{}: declined by ingest ({}), nothing to run", event.getTaskKey(), d.getReason());
-                ended(held);
+                acknowledge(held);
             }
             default -> {
                 log.warn("{}: unknown task event body {}, skipped", event.getTaskKey(), event.getBody().getClass().getName());
-                ended(held);
+                acknowledge(held);
             }
         }
     }
@@ -305,7 +367,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         ArrayDeque<Version> queue = byTask.computeIfAbsent(v.taskKey, k -> new ArrayDeque<>());
         queue.add(v);
         if (queue.peekFirst() == v) {
-            decide(v);
+            guarded(v, () -> decide(v));
         }
     }
 
@@ -314,7 +376,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         Optional<TaskLedgerEntry> entry = ledger.get(v.partition, v.taskKey, v.taskVersion);
         if (entry.isEmpty()) {
             if (v.cancelRequested) {
-                endWithoutRun(v, "cancelled before it ran");
+                endCancelledBeforeRun(v, "cancelled before it ran");
             } else {
                 enqueue(v);
             }
@@ -335,14 +397,14 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             default -> {
                 metrics.duplicate("ended");
                 log.info("{}: already ended ({}), nothing started", v, e.getState());
-                done(v);
+                complete(v);
             }
         }
     }
 
     private void nextAttemptUnlessCancelled(Version v, Instant at) {
         if (v.cancelRequested) {
-            endWithoutRun(v, "cancelled between attempts");
+            endCancelledBeforeRun(v, "cancelled between attempts");
         } else {
             backoff(v, at);
         }
@@ -365,16 +427,15 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     /** Holds the version in {@code phase} until {@code at}, then queues it, unless it was cancelled meanwhile. */
     private void queueAt(Version v, Version.Phase phase, Instant at, String cancelledWhy) {
         v.phase = phase;
-        long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis());
-        v.timer = loop.schedule(() -> post(() -> {
+        v.timer = loop.schedule(Duration.between(clock.instant(), at), () -> guarded(v, () -> {
             if (v.phase == phase && versions.get(v.key()) == v) {
                 if (v.cancelRequested) {
-                    endWithoutRun(v, cancelledWhy);
+                    endCancelledBeforeRun(v, cancelledWhy);
                 } else {
                     enqueue(v);
                 }
             }
-        }), delay, TimeUnit.MILLISECONDS);
+        }));
     }
 
     // ------------------------------------------------------------------ runs
@@ -393,24 +454,28 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         if (!today.equals(v.spendNoticeDay)) {
             v.spendNoticeDay = today;
             RunEvents notice = new RunEvents(v.request, UUID.randomUUID().toString(), v.attempt + 1, clock);
-            publisher.write(List.of(run(v, notice.of(RunWaiting.newBuilder().setReason(reason).setUntil(until).build()))));
+            publisher.write(List.of(runEventRecord(v, notice.of(RunWaiting.newBuilder().setReason(reason).setUntil(until).build()))));
         }
         queueAt(v, Version.Phase.SPEND_WAIT, until, "cancelled while waiting for the spend ceiling");
     }
 
     private void startWhatFits() {
-        while (!ready.isEmpty() && !stopping && supervisor.inFlight() < properties.maxRunsInFlight()) {
+        while (!ready.isEmpty() && !stopping && runs.inFlight() < properties.maxRunsInFlight()) {
             Version v = ready.poll();
             if (v.phase == Version.Phase.QUEUED && versions.get(v.key()) == v) {
-                begin(v);
+                guarded(v, () -> begin(v));
             }
         }
-        valve.close(supervisor.inFlight() >= properties.maxRunsInFlight());
+        if (runs.inFlight() >= properties.maxRunsInFlight()) {
+            intake.pause();
+        } else {
+            intake.resume();
+        }
     }
 
     private void begin(Version v) {
-        Optional<String> refusal = runner.refusal(v.body().getWorker());
-        double budget = runner.costBudget(v.body().getWorker());
+        Optional<String> refusal = runs.refusal(v.body().getWorker());
+        double budget = runs.costBudget(v.body().getWorker());
         if (refusal.isEmpty() && !spend.admits(budget)) {
             waitForTomorrow(v, budget);
             return;
@@ -422,7 +487,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         RunEvents events = new RunEvents(v.request, v.runId, v.attempt, clock);
         if (refusal.isPresent()) {
             log.warn("refusing {} for worker {}: {}", v, v.body().getWorker().getName(), refusal.get());
-            finish(v, events, new AttemptRunner.Attempt(RunOutcome.notRun(refusal.get()), false), Duration.ZERO);
+            writeOutcome(v, events, new AttemptRunner.Attempt(RunOutcome.notRun(refusal.get()), false), Duration.ZERO);
             return;
         }
         v.phase = Version.Phase.STARTING;
@@ -433,9 +498,9 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
                 .setModel(v.body().getWorker().getAgent().getModel()).build());
         // the run's thread prepares its workspace and sandbox now; its agent starts once the lease is on Kafka
         CompletableFuture<Void> leaseWritten = new CompletableFuture<>();
-        v.run = supervisor.start(events, v.body(), leaseWritten, progress -> publisher.writeSoon(run(v, progress)),
-                attempt -> post(() -> runEnded(v, events, attempt)));
-        publisher.write(List.of(LedgerEntries.record(v.partition, lease), v.reservation, run(v, started))).whenCompleteAsync((ok, failed) -> {
+        v.run = runs.start(events, v.body(), leaseWritten, progress -> publisher.writeSoon(runEventRecord(v, progress)),
+                attempt -> post(v, () -> onRunEnded(v, events, attempt)));
+        publisher.write(List.of(LedgerEntries.record(v.partition, lease), v.reservation, runEventRecord(v, started))).whenCompleteAsync((ok, failed) -> {
             if (failed != null) {
                 log.warn("{}: not started, its lease was not written: {}", v, failed.getMessage());
                 v.abandoned = "its lease was not written";
@@ -453,22 +518,23 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
                 metrics.queued(v.receivedNanos);
             }
             leaseWritten.complete(null);
-        }, this::post);
+        }, inLoop(v));
         if (v.cancelRequested) {
             v.run.stop(v.cancelReason == null ? "cancelled" : v.cancelReason);
         }
     }
 
-    private void runEnded(Version v, RunEvents events, AttemptRunner.Attempt attempt) {
+    /** The run's thread is done (its processes are gone): its outcome is written, unless it was abandoned. */
+    private void onRunEnded(Version v, RunEvents events, AttemptRunner.Attempt attempt) {
         v.run = null;
         if (v.abandoned != null) {
             // stopped for a reason of ours: its lease says who may take it over, and when
             log.warn("{}: run {} stopped ({}); it is left to be taken over", v, events.runId(), v.abandoned);
-            forget(v);
+            drop(v);
             startWhatFits();
             return;
         }
-        finish(v, events, attempt, null);
+        writeOutcome(v, events, attempt, null);
     }
 
     /**
@@ -476,7 +542,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
      *
      * @param backoffOverride the wait before the next attempt, when not the retry policy's
      */
-    private void finish(Version v, RunEvents events, AttemptRunner.Attempt attempt, Duration backoffOverride) {
+    private void writeOutcome(Version v, RunEvents events, AttemptRunner.Attempt attempt, Duration backoffOverride) {
         RunFinished f = attempt.finished();
         Optional<Duration> wait = v.cancelRequested ? Optional.empty()
                 : RetryPolicy.nextAttempt(f.getOutcome(), attempt.agentRan(), events.attempt(), v.maxAttempts(), properties.retryBackoff())
@@ -487,7 +553,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         Instant next = wait.map(now::plus).orElse(null);
         TaskLedgerEntry entry = again ? entries.retryWait(v, next, now) : entries.ended(v, f.getOutcome(), now);
         v.phase = Version.Phase.FINISHING;
-        List<ProducerRecord<String, Object>> records = new ArrayList<>(List.of(LedgerEntries.record(v.partition, entry), run(v, events.of(f))));
+        List<ProducerRecord<String, Object>> records = new ArrayList<>(List.of(LedgerEntries.record(v.partition, entry), runEventRecord(v, events.of(f))));
         if (v.reservation != null) {
             records.add(spend.settle(v.reservation, f.getCostUsd() == null ? 0 : f.getCostUsd()));
             v.reservation = null;
@@ -499,31 +565,32 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         publisher.write(records).whenCompleteAsync((ok, failed) -> {
             if (failed != null) {
                 log.error("{}: the outcome of run {} was not written: {}", v, events.runId(), failed.getMessage());
-                forget(v);
+                drop(v);
                 return;
             }
+            v.endWritten = !again;
             ledger.apply(v.partition, entry);
             String adapter = v.body().getWorker().getAgent().getAdapter();
-            metrics.finished(v.body().getWorker().getName(), properties.ceiling().adapters().contains(adapter) ? adapter : "other", f);
+            metrics.finished(v.body().getWorker().getName(), properties.adapters().contains(adapter) ? adapter : "other", f);
             log.info("run {} of {} finished: {}{}{}", events.runId(), v, f.getOutcome(), f.getReason() == null ? "" : " (" + f.getReason() + ")",
                     again ? "; attempt " + (events.attempt() + 1) + " at " + next : "");
             if (!again) {
-                done(v);
+                complete(v);
             } else if (v.cancelRequested && owned.containsKey(v.partition)) {
-                endWithoutRun(v, "cancelled before its next attempt");
+                endCancelledBeforeRun(v, "cancelled before its next attempt");
             } else if (owned.containsKey(v.partition)) {
                 backoff(v, next);
             } else {
-                forget(v); // the partition's owner schedules the next attempt from the ledger
+                drop(v); // the partition's owner schedules the next attempt from the ledger
             }
             startWhatFits();
-        }, this::post);
+        }, inLoop(v));
     }
 
-    /** Ends a version that never ran (cancelled first): a final entry, no run events. */
-    private CompletableFuture<Void> endWithoutRun(Version v, String why) {
+    /** Ends a version whose (next) attempt never ran, cancelled first: a final entry, no run events. */
+    private CompletableFuture<Void> endCancelledBeforeRun(Version v, String why) {
         if (v.timer != null) {
-            v.timer.cancel(false);
+            v.timer.cancel();
         }
         ready.remove(v);
         v.phase = Version.Phase.FINISHING;
@@ -531,10 +598,11 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         log.info("{}: {}", v, why);
         return publisher.write(List.of(LedgerEntries.record(v.partition, entry))).whenCompleteAsync((ok, failed) -> {
             if (failed == null) {
+                v.endWritten = true;
                 ledger.apply(v.partition, entry);
-                done(v);
+                complete(v);
             }
-        }, this::post);
+        }, inLoop(v));
     }
 
     // ------------------------------------------------------------------ cancellation
@@ -553,7 +621,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             if (v.partition == partition && v.firstOffset < offset && !v.cancelRequested
                     && (c.getTaskVersion() == null || c.getTaskVersion().equals(v.taskVersion))) {
                 log.info("{}: cancellation read ahead at offset {}", v, offset);
-                cancel(v, reason(c));
+                guarded(v, () -> cancel(v, reason(c)));
             }
         }
     }
@@ -577,7 +645,11 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         List<CompletableFuture<?>> writes = new ArrayList<>();
         for (Version v : inHand(taskKey)) {
             if (c.getTaskVersion() == null || c.getTaskVersion().equals(v.taskVersion)) {
-                writes.add(cancel(v, reason));
+                try {
+                    writes.add(cancel(v, reason));
+                } catch (RuntimeException e) {
+                    fault(v, e);
+                }
             }
         }
         if (c.getTaskVersion() != null && writes.isEmpty()
@@ -587,7 +659,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             writes.add(publisher.write(List.of(LedgerEntries.record(held.partition(), entry))));
         }
         log.info("{}: cancelled ({}), {} version(s) affected", taskKey, reason, writes.size());
-        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenCompleteAsync((ok, failed) -> ended(held), this::post);
+        CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).whenCompleteAsync((ok, failed) -> acknowledge(held), this::post);
     }
 
     /** Stops or skips one version; completes once the cancellation is on the ledger. */
@@ -595,7 +667,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         v.cancelRequested = true;
         v.cancelReason = reason;
         return switch (v.phase) {
-            case WAITING, QUEUED, BACKOFF, SPEND_WAIT -> endWithoutRun(v, "cancelled before its " + (v.attempt == 0 ? "first" : "next") + " attempt");
+            case WAITING, QUEUED, BACKOFF, SPEND_WAIT -> endCancelledBeforeRun(v, "cancelled before its " + (v.attempt == 0 ? "first" : "next") + " attempt");
             case STARTING, RUNNING -> {
                 if (v.run != null) {
                     v.run.stop(reason);
@@ -623,7 +695,11 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         if (v == null) {
             return;
         }
-        TaskLedgerEntry now = ledger.get(partition, entry.getTaskKey(), entry.getTaskVersion()).orElseThrow();
+        guarded(v, () -> onLedgerEntry(v, ledger.get(partition, entry.getTaskKey(), entry.getTaskVersion()).orElseThrow()));
+    }
+
+    /** What the ledger now says of a version in hand. */
+    private void onLedgerEntry(Version v, TaskLedgerEntry now) {
         if (now.getCancelRequested() && !v.cancelRequested) {
             v.cancelRequested = true;
             v.cancelReason = "cancelled";
@@ -642,7 +718,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             case RETRY_WAIT -> nextAttemptUnlessCancelled(v, now.getNextAttemptAt());
             default -> {
                 log.info("{}: ended on {} ({})", v, now.getInstance(), now.getState());
-                done(v);
+                complete(v);
             }
         }
     }
@@ -658,30 +734,32 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         log.warn("{}: the lease of run {} (attempt {}, {}) expired at {}; taking it over", v, e.getRunId(), e.getAttempt(),
                 e.getInstance(), expiry);
         RunEvents lost = new RunEvents(v.request, e.getRunId() == null ? UUID.randomUUID().toString() : e.getRunId(), e.getAttempt(), clock);
-        finish(v, lost, new AttemptRunner.Attempt(RunOutcome.lost(e.getInstance(), v.cancelRequested), true), Duration.ZERO);
+        writeOutcome(v, lost, new AttemptRunner.Attempt(RunOutcome.lost(e.getInstance(), v.cancelRequested), true), Duration.ZERO);
     }
 
     // ------------------------------------------------------------------ the end of a version
 
-    /** The version's work has ended: its records are acknowledged, the next version of its task gets its turn. */
-    private void done(Version v) {
+    /** The version's work has ended: its records are acknowledged, and it is dropped. */
+    private void complete(Version v) {
         for (Version.Held h : v.records) {
-            ended(h);
+            acknowledge(h);
         }
         v.records.clear();
-        forget(v);
+        drop(v);
     }
 
-    private void ended(Version.Held held) {
+    /** The record's work has ended: the partition's offset may move past it. */
+    private void acknowledge(Version.Held held) {
         OwnedPartition o = owned.get(held.partition());
         if (o != null) {
             o.offsets.ended(held.offset()).ifPresent(Acknowledgment::acknowledge);
         }
     }
 
-    private void forget(Version v) {
+    /** No longer in hand here (its records are not acknowledged by this): the next version of its task gets its turn. */
+    private void drop(Version v) {
         if (v.timer != null) {
-            v.timer.cancel(false);
+            v.timer.cancel();
         }
         ready.remove(v);
         versions.remove(v.key(), v);
@@ -692,7 +770,8 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             if (queue.isEmpty()) {
                 byTask.remove(v.taskKey);
             } else if (wasHead && queue.peekFirst().phase == Version.Phase.WAITING && owned.containsKey(queue.peekFirst().partition)) {
-                decide(queue.peekFirst());
+                Version next = queue.peekFirst();
+                guarded(next, () -> decide(next));
             }
         }
         if (!owned.containsKey(v.partition)) {
@@ -712,7 +791,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
             if (v.phase == Version.Phase.WATCHING) {
                 ledger.get(v.partition, v.taskKey, v.taskVersion)
                         .filter(e -> e.getState() == TaskState.RUNNING)
-                        .ifPresent(e -> checkLease(v, e));
+                        .ifPresent(e -> guarded(v, () -> checkLease(v, e)));
             } else if (v.phase == Version.Phase.RUNNING && v.run != null && v.abandoned == null
                     && v.leaseConfirmedUntil != null && now.isAfter(v.leaseConfirmedUntil)) {
                 // our lease could not be renewed: another instance may take the run over, so this one must stop
@@ -753,7 +832,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
      * A run event, carrying its attempt's trace on to report; one written outside an attempt (a wait, a run
      * lost with its dispatcher) gets a span of its own in the task's trace.
      */
-    private ProducerRecord<String, Object> run(Version v, RunEvent event) {
+    private ProducerRecord<String, Object> runEventRecord(Version v, RunEvent event) {
         ProducerRecord<String, Object> record = new ProducerRecord<>(Topics.RUNS, event.getTaskKey(), event);
         Span span = v.span != null ? v.span : traces.start(v.trace, "nightshift run event");
         traces.inject(span, record.headers());
@@ -769,7 +848,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     public void start() {
         running = true;
         stopping = false;
-        loop.scheduleWithFixedDelay(() -> post(this::tick), 1, 1, TimeUnit.SECONDS);
+        loop.every(Duration.ofSeconds(1), () -> post(this::tick));
     }
 
     /**
@@ -781,7 +860,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     public void stop() {
         stopping = true;
         Duration wait = properties.shutdownWait();
-        long inProgress = call(() -> versions.values().stream().filter(Version::runsHere).count());
+        long inProgress = loop.call(() -> versions.values().stream().filter(Version::runsHere).count());
         if (inProgress > 0 && wait.isPositive() && !handOverNow) {
             // the one line that explains a stop that seems to hang
             String them = inProgress == 1 ? "it" : "them";
@@ -791,16 +870,11 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
                             : handOverNowBy + " to stop " + them + " now and hand " + them + " over");
         }
         long deadline = System.nanoTime() + wait.toNanos();
-        while (!handOverNow && System.nanoTime() < deadline && !call(() -> versions.values().stream().noneMatch(Version::runsHere))) {
+        while (!handOverNow && System.nanoTime() < deadline && !loop.call(() -> versions.values().stream().noneMatch(Version::runsHere))) {
             sleep(200);
         }
         handOverWhatStillRuns();
-        loop.shutdown();
-        try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.shutdown(Duration.ofSeconds(5));
         running = false;
     }
 
@@ -819,7 +893,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
 
     /** Stops the runs still going and releases their leases, so the next owner takes them over at once. */
     private void handOverWhatStillRuns() {
-        Map<Version, RunSupervisor.RunHandle> left = call(() -> {
+        Map<Version, RunSupervisor.RunHandle> left = loop.call(() -> {
             Map<Version, RunSupervisor.RunHandle> abandoned = new HashMap<>();
             versions.values().stream().filter(v -> v.run != null).forEach(v -> {
                 v.abandoned = "dispatch is stopping";
@@ -842,14 +916,6 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         publisher.write(left.keySet().stream().map(v -> LedgerEntries.record(v.partition, entries.running(v, now, now))).toList());
         log.info("handed over {} run(s) still going {}", left.size(), handOverNow ? "(asked to stop them now)"
                 : "after " + written(properties.shutdownWait()));
-    }
-
-    private <T> T call(java.util.concurrent.Callable<T> task) {
-        try {
-            return loop.submit(task).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("the dispatcher's thread did not answer", e);
-        }
     }
 
     /** As a setting is written: 5m, 30s, 1m30s. */
