@@ -50,6 +50,9 @@ class StepFailureTest {
         assertThat(finished.getReason()).contains("could not be serialized");
         assertThat(events.getLast().getRunId()).isEqualTo(run.events.runId());
         assertThat(engine.kafka.ledger("api:1", "v1").getState()).isEqualTo(TaskState.FAILED);
+        assertThat(engine.kafka.ledgerEntries("api:1", "v1")).extracting(e -> e.getState())
+                .as("the failed version counts as the one the cancellation reached: no entry for an unseen version")
+                .doesNotContain(TaskState.CANCELLED);
 
         // the stopped run's own end writes nothing more
         run.endsStopped();
