@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.nightshift.dispatch.intake.PartitionOffsets;
 
 /** A partition of nightshift.tasks this instance owns. Touched only on the dispatcher's thread. */
 final class OwnedPartition {

@@ -3,7 +3,6 @@ package dev.nightshift.dispatch.engine;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
 
 import dev.nightshift.dispatch.run.RunSupervisor;
 import dev.nightshift.events.TaskEvent;
@@ -68,7 +67,11 @@ final class Version {
     ProducerRecord<String, Object> reservation;
     /** The day it last told its task that it waits for the spend ceiling: once a day. */
     String spendNoticeDay;
-    ScheduledFuture<?> timer;
+    EngineLoop.Timer timer;
+    /** A step about it threw: why (it ends failed for that reason). */
+    String faulted;
+    /** Its final ledger entry is on Kafka: nothing is written about it any more. */
+    boolean endWritten;
 
     Version(String taskKey, String taskVersion, int partition, long firstOffset, TaskEvent request) {
         this.taskKey = taskKey;

@@ -2,6 +2,7 @@ package dev.nightshift.dispatch.intake;
 
 import java.util.Collection;
 
+import dev.nightshift.dispatch.engine.Intake;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.common.TopicPartition;
@@ -16,12 +17,12 @@ import org.springframework.stereotype.Component;
  * The partitions are paused, not given up: they stay this instance's, their lag stays visible.
  */
 @Component
-public class IntakeValve {
+public class IntakeValve implements Intake {
 
     private static final Logger log = LoggerFactory.getLogger(IntakeValve.class);
 
     private final KafkaListenerEndpointRegistry registry;
-    private volatile boolean closed;
+    private volatile boolean paused;
 
     public IntakeValve(KafkaListenerEndpointRegistry registry, MeterRegistry meters) {
         this.registry = registry;
@@ -30,16 +31,26 @@ public class IntakeValve {
                 .register(meters);
     }
 
-    public void close(boolean full) {
-        if (full == closed) {
+    @Override
+    public void pause() {
+        set(true);
+    }
+
+    @Override
+    public void resume() {
+        set(false);
+    }
+
+    private void set(boolean paused) {
+        if (paused == this.paused) {
             return;
         }
         MessageListenerContainer container = registry.getListenerContainer("dispatch-tasks");
         if (container == null) {
             return; // not started yet: asked again when the next run starts or ends
         }
-        closed = full;
-        if (full) {
+        this.paused = paused;
+        if (paused) {
             log.info("as many runs in flight as allowed (nightshift.dispatch.max-runs-in-flight): task partitions paused");
             container.pause();
         } else {
@@ -50,7 +61,7 @@ public class IntakeValve {
 
     private double pausedPartitions() {
         MessageListenerContainer container = registry.getListenerContainer("dispatch-tasks");
-        if (!closed || container == null) {
+        if (!paused || container == null) {
             return 0;
         }
         Collection<TopicPartition> assigned = container.getAssignedPartitions();

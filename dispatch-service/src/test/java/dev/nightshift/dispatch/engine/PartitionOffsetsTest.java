@@ -1,4 +1,4 @@
-package dev.nightshift.dispatch.intake;
+package dev.nightshift.dispatch.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

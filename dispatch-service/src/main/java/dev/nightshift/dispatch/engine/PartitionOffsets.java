@@ -1,4 +1,4 @@
-package dev.nightshift.dispatch.intake;
+package dev.nightshift.dispatch.engine;
 
 import java.util.NavigableMap;
 import java.util.Optional;
@@ -11,12 +11,12 @@ import org.springframework.kafka.support.Acknowledgment;
  * work has not ended, so a crash loses nothing. Records end in any order; the offset commits only up to
  * the first that has not. Used from one thread only.
  */
-public final class PartitionOffsets {
+final class PartitionOffsets {
 
     private final TreeMap<Long, Acknowledgment> held = new TreeMap<>();
     private final TreeMap<Long, Acknowledgment> ended = new TreeMap<>();
 
-    public void received(long offset, Acknowledgment ack) {
+    void received(long offset, Acknowledgment ack) {
         held.put(offset, ack);
     }
 
@@ -24,7 +24,7 @@ public final class PartitionOffsets {
      * @return the acknowledgment to call when the record's end lets the committed offset move: that of the
      *         last ended record before the first one still held
      */
-    public Optional<Acknowledgment> ended(long offset) {
+    Optional<Acknowledgment> ended(long offset) {
         Acknowledgment ack = held.remove(offset);
         if (ack == null) {
             return Optional.empty();
@@ -40,7 +40,7 @@ public final class PartitionOffsets {
     }
 
     /** Records received whose work has not ended. */
-    public int held() {
+    int held() {
         return held.size();
     }
 }
