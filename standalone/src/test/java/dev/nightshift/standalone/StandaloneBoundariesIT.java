@@ -28,6 +28,8 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import dev.nightshift.testkit.SharedInfrastructure;
+import dev.nightshift.testkit.TodoistWebhooks;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

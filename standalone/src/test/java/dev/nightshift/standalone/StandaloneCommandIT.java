@@ -15,6 +15,9 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import dev.nightshift.testkit.SharedInfrastructure;
+import dev.nightshift.testkit.TestSigningKey;
+import dev.nightshift.testkit.TodoistWebhooks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
