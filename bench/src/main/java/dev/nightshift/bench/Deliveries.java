@@ -8,8 +8,8 @@ import java.util.function.BiFunction;
 
 import dev.nightshift.ingest.github.GitHubSignature;
 import dev.nightshift.ingest.todoist.TodoistSignature;
-import dev.nightshift.standalone.GitHubWebhooks;
-import dev.nightshift.standalone.TodoistWebhooks;
+import dev.nightshift.testkit.GitHubWebhooks;
+import dev.nightshift.testkit.TodoistWebhooks;
 
 /**
  * The bench's four kinds of webhook delivery, each request a new task (a new Todoist task id, a new GitHub issue

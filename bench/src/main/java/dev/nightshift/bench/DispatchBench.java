@@ -28,12 +28,12 @@ import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
 import dev.nightshift.events.TrustedEvents;
 import dev.nightshift.events.WorkerSpec;
-import dev.nightshift.standalone.DispatchProcess;
-import dev.nightshift.standalone.SharedInfrastructure;
+import dev.nightshift.testkit.DispatchProcess;
+import dev.nightshift.testkit.SharedInfrastructure;
 import dev.nightshift.signing.SignedSerializer;
-import dev.nightshift.standalone.StandInAgent;
-import dev.nightshift.standalone.TestSigningKey;
-import dev.nightshift.standalone.TopicReader;
+import dev.nightshift.testkit.StandInAgent;
+import dev.nightshift.testkit.TestSigningKey;
+import dev.nightshift.testkit.TopicReader;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -49,7 +49,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * (a) task event on Kafka to agent process started, at 10 tasks/s;
  * (b) runs completed per minute with a 5 s agent, 20 in flight per instance, for 1, 2 and 3 instances on 6 partitions;
  * (c) heap of an idle dispatcher, and per run in flight.
- * Run from the standalone module's directory (it finds the registry and the stand-in there): ./nightshift bench.
+ * Run from the bench module's directory (testkit finds the registry and the stand-in): ./nightshift bench.
  */
 public final class DispatchBench {
 

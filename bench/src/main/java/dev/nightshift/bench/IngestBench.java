@@ -22,8 +22,8 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.nightshift.standalone.SharedInfrastructure;
-import dev.nightshift.standalone.TestSigningKey;
+import dev.nightshift.testkit.SharedInfrastructure;
+import dev.nightshift.testkit.TestSigningKey;
 
 /**
  * Ingest's webhook throughput and latency against a minimal pipeline (embedded Tomcat, the same HMAC, parse and
@@ -33,7 +33,7 @@ import dev.nightshift.standalone.TestSigningKey;
  * registry in its own, all on this machine. Per kind of delivery: the saturating rate (closed loop) and p50/p99 at
  * half that rate (open loop, timed from each request's due time); then a fresh ingest's heap after a full GC at
  * start, after N and after M published deliveries; and what ingest logged: bytes per 1k webhooks, dropped-span
- * warnings. Run from the standalone module's directory: {@code ./nightshift bench ingest [name=value ...]}.
+ * warnings. Run from the bench module's directory: {@code ./nightshift bench ingest [name=value ...]}.
  * Settings (defaults make the record; any other run is written to bench/target as a reduced run): seconds=15 (each
  * measure), warm-up=8, connections=64, heap-first=100000 and heap-last=1000000 (published deliveries; heap-last=0
  * skips the heap part), only= (the kinds of delivery whose key contains it: todoist, github, published, ignored).

@@ -44,10 +44,10 @@ import dev.nightshift.events.TodoistTask;
 import dev.nightshift.events.Topics;
 import dev.nightshift.events.TrustedEvents;
 import dev.nightshift.report.ReportApplication;
-import dev.nightshift.standalone.ReportParts;
-import dev.nightshift.standalone.SharedInfrastructure;
-import dev.nightshift.standalone.TestSigningKey;
-import dev.nightshift.standalone.TopicWriter;
+import dev.nightshift.testkit.ReportTopics;
+import dev.nightshift.testkit.SharedInfrastructure;
+import dev.nightshift.testkit.TestSigningKey;
+import dev.nightshift.testkit.TopicWriter;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -60,7 +60,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * <li>Todoist, with no limit binding: from a run's finished event being sent to its done comment reaching
  *     the stand-in, p50 and p99.</li>
  * </ol>
- * Run from the standalone module's directory: ./nightshift bench report.
+ * Run from the bench module's directory: ./nightshift bench report.
  */
 public final class ReportBench {
 
@@ -78,7 +78,7 @@ public final class ReportBench {
         Path results = Path.of(args.length > 0 ? args[0] : "../bench/results");
         TrustedEvents.trust();
         SharedInfrastructure infra = SharedInfrastructure.get();
-        ReportParts.topics();
+        ReportTopics.create();
         ReportBench bench = new ReportBench();
         AirtableLimit airtableLimit = new AirtableLimit();
         WireMockServer targets = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort().http2PlainDisabled(true)

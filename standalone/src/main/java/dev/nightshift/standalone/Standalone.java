@@ -10,6 +10,9 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
 
 import dev.nightshift.dispatch.engine.Dispatcher;
+import dev.nightshift.dispatch.sandbox.Executables;
+import dev.nightshift.embedded.EmbeddedBroker;
+import dev.nightshift.embedded.RegistryProcess;
 
 /**
  * Nightshift on one machine: a real Kafka broker in this JVM, the schema registry as a child process,
@@ -83,7 +86,8 @@ public final class Standalone {
             broker = EmbeddedBroker.start(data.resolve("kafka"), kafkaPort, kafkaPort + 1);
             started.push(broker::close);
             System.out.println("Starting the schema registry ...");
-            registry = RegistryProcess.startApartFromTheTerminal(registryHome, data.resolve("registry"), registryPort, registryPort + 1,
+            Path setsid = Executables.require("setsid", "to keep the registry apart from the terminal's Ctrl-C (util-linux)");
+            registry = RegistryProcess.startApartFromTheTerminal(setsid, registryHome, data.resolve("registry"), registryPort, registryPort + 1,
                     data.resolve("logs/registry.log"));
             started.push(registry::close);
 

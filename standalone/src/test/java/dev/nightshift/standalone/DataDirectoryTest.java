@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import dev.nightshift.embedded.EmbeddedBroker;
+import dev.nightshift.embedded.RegistryProcess;
 import dev.nightshift.events.AgentSpec;
 import dev.nightshift.events.Budget;
 import dev.nightshift.events.OutputSinks;
@@ -21,6 +23,7 @@ import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
 import dev.nightshift.events.TrustedEvents;
 import dev.nightshift.events.WorkerSpec;
+import dev.nightshift.testkit.SharedInfrastructure;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static dev.nightshift.standalone.StandaloneLaunch.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -29,6 +30,11 @@ import java.util.concurrent.TimeUnit;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.nightshift.testkit.LinearWebhooks;
+import dev.nightshift.testkit.SharedInfrastructure;
+import dev.nightshift.testkit.StandInAgent;
+import dev.nightshift.testkit.TestSigningKey;
+import dev.nightshift.testkit.TodoistWebhooks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,12 +65,8 @@ class FirstTaskTest {
         Path output = dir.resolve("standalone.log");
         try {
             stub(standIn);
-            int ingest = StandaloneCommandIT.freeRange(3);
-            nightshift = start(dir, output, standIn, ingest);
-            Process started = nightshift;
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> log(output).contains("Nightshift is running") || !started.isAlive());
-            assertThat(nightshift.isAlive()).as(log(output)).isTrue();
+            int ingest = StandaloneLaunch.freeRange(3);
+            nightshift = StandaloneLaunch.awaitRunning(start(dir, output, standIn, ingest), output, Duration.ofSeconds(180));
 
             // the test's own HTTP clients warmed on the stand-in, not on Nightshift: their first connection is not Nightshift's cost
             TodoistWebhooks.send(standIn.baseUrl() + "/warm", "{}", CLIENT_SECRET, "warm");
@@ -117,7 +119,7 @@ class FirstTaskTest {
         }
     }
 
-    /** The standalone's main class in a JVM of its own, on this module's classpath, with a fresh data directory. */
+    /** The standalone's main class in a JVM of its own, on this module's class path, with a fresh data directory. */
     private static Process start(Path dir, Path output, WireMockServer standIn, int ingest) throws IOException {
         StandInAgent agent = StandInAgent.install("nightshift-first-task-");
         Path catalogue = dir.resolve("catalogue");
@@ -152,25 +154,17 @@ class FirstTaskTest {
                     outputs:
                       - linear: {}
                 """.formatted(PROJECT_ID));
-        int kafka = StandaloneCommandIT.freeRange(2);
-        int registry = StandaloneCommandIT.freeRange(2);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        ProcessBuilder builder = StandaloneLaunch.builder(StandaloneLaunch.classPath(
                 // the stand-ins: Todoist and Linear on the test's server
                 "-Dnightshift.report.todoist.api-base-url=" + standIn.baseUrl() + "/api/v1",
                 "-Dnightshift.ingest.todoist.api-base-url=" + standIn.baseUrl() + "/api/v1",
                 "-Dnightshift.ingest.linear.webhook-secret=" + LINEAR_SECRET,
                 "-Dnightshift.ingest.linear.own-user-ids=" + RunningNightshift.LINEAR_OWN_USER,
                 "-Dnightshift.report.linear.api-url=" + standIn.baseUrl() + LINEAR_PATH,
-                "-Dnightshift.report.linear.api-key=linear-key",
-                "-cp", System.getProperty("java.class.path"), Standalone.class.getName()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+                "-Dnightshift.report.linear.api-key=linear-key"),
+                output, dir.resolve("nightshift-data"), workers,
+                new StandaloneLaunch.Ports(StandaloneLaunch.freeRange(2), StandaloneLaunch.freeRange(2), ingest));
         var env = builder.environment();
-        env.put("NIGHTSHIFT_DATA", dir.resolve("nightshift-data").toString());
-        env.put("NIGHTSHIFT_REGISTRY_HOME", SharedInfrastructure.registryHome().toString());
-        env.put("NIGHTSHIFT_WORKERS_FILE", workers.toString());
-        env.put("KAFKA_PORT", String.valueOf(kafka));
-        env.put("REGISTRY_PORT", String.valueOf(registry));
-        env.put("INGEST_PORT", String.valueOf(ingest));
         env.put("TODOIST_CLIENT_SECRET", CLIENT_SECRET);
         env.put("TODOIST_API_TOKEN", "todoist-token");
         env.put("CLAUDE_BINARY", agent.agent().toString());
@@ -208,9 +202,5 @@ class FirstTaskTest {
         return standIn.findAll(postRequestedFor(WireMock.urlEqualTo(LINEAR_PATH))
                         .withRequestBody(matchingJsonPath("$.variables.input.agentSessionId", WireMock.equalTo(session)))).stream()
                 .min((a, b) -> a.getLoggedDate().compareTo(b.getLoggedDate()));
-    }
-
-    private static String log(Path output) throws IOException {
-        return Files.exists(output) ? Files.readString(output) : "";
     }
 }

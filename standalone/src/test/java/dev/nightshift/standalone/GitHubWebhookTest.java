@@ -25,6 +25,8 @@ import dev.nightshift.events.TaskCancelled;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
+import dev.nightshift.testkit.GitHubWebhooks;
+import dev.nightshift.testkit.TopicReader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -20,6 +20,8 @@ import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.Topics;
+import dev.nightshift.testkit.TodoistWebhooks;
+import dev.nightshift.testkit.TopicReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

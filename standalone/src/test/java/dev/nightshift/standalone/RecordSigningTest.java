@@ -33,6 +33,10 @@ import dev.nightshift.events.Topics;
 import dev.nightshift.events.WorkerSpec;
 import dev.nightshift.report.sink.SinkListeners;
 import dev.nightshift.signing.RefusedRecord;
+import dev.nightshift.testkit.RunEvents;
+import dev.nightshift.testkit.TestSigningKey;
+import dev.nightshift.testkit.TopicReader;
+import dev.nightshift.testkit.TopicWriter;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,7 +121,7 @@ class RecordSigningTest {
     void anUnsignedRunEventWritesNothingBackAndIsParkedWhileASignedOneIsWritten() throws Exception {
         double before = refused("report", Topics.RUNS, "unsigned");
         String task = "C" + UUID.randomUUID().toString().replace("-", "").substring(0, 15);
-        RunEvent finished = ReportParts.todoistRun(task, RunFinished.newBuilder().setOutcome(Outcome.SUCCEEDED)
+        RunEvent finished = RunEvents.todoistRun(task, RunFinished.newBuilder().setOutcome(Outcome.SUCCEEDED)
                 .setSummary("Posted by whoever reached the broker").setDurationMillis(1).setFinalAttempt(true).build());
 
         TopicWriter.sendUnsigned(Topics.RUNS, finished.getTaskKey(), finished);

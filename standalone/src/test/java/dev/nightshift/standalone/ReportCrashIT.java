@@ -31,6 +31,10 @@ import dev.nightshift.events.TaskRef;
 import dev.nightshift.events.TodoistOutput;
 import dev.nightshift.events.Topics;
 import dev.nightshift.report.sink.SinkListeners;
+import dev.nightshift.testkit.ReportProcess;
+import dev.nightshift.testkit.ReportTopics;
+import dev.nightshift.testkit.TopicReader;
+import dev.nightshift.testkit.TopicWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,7 +51,7 @@ class ReportCrashIT {
     @BeforeAll
     static void start() throws Exception {
         todoist.start();
-        ReportParts.topics();
+        ReportTopics.create();
     }
 
     @AfterAll

@@ -15,6 +15,9 @@ import java.util.Map;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import dev.nightshift.ingest.IngestApplication;
+import dev.nightshift.testkit.SharedInfrastructure;
+import dev.nightshift.testkit.StandInAgent;
+import dev.nightshift.testkit.TestSigningKey;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**

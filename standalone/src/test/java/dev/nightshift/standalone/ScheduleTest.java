@@ -19,6 +19,7 @@ import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
+import dev.nightshift.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;

@@ -15,6 +15,8 @@ import java.util.UUID;
 import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.Topics;
+import dev.nightshift.testkit.SharedInfrastructure;
+import dev.nightshift.testkit.TodoistWebhooks;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

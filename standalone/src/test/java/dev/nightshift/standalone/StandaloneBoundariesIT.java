@@ -1,8 +1,8 @@
 package dev.nightshift.standalone;
 
+import static dev.nightshift.standalone.StandaloneLaunch.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
-import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -26,8 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
+import dev.nightshift.testkit.TodoistWebhooks;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,9 +62,9 @@ class StandaloneBoundariesIT {
     void loopbackOnlySecretsKeptAndReusedNoSecretsForTheRegistry(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("nightshift-data");
         Path secretsFile = data.resolve("secrets.properties");
-        int kafka = StandaloneCommandIT.freeRange(2);
-        int registry = StandaloneCommandIT.freeRange(2);
-        int ingest = StandaloneCommandIT.freeRange(3);
+        int kafka = StandaloneLaunch.freeRange(2);
+        int registry = StandaloneLaunch.freeRange(2);
+        int ingest = StandaloneLaunch.freeRange(3);
         List<Integer> ports = List.of(kafka, kafka + 1, registry, registry + 1, ingest, ingest + 1, ingest + 2);
 
         // first run: nothing in the environment, so all four secrets are generated
@@ -116,7 +116,7 @@ class StandaloneBoundariesIT {
                 fail("no non-loopback address on this machine: the ports' reachability from outside was not checked");
             }
         } finally {
-            stop(nightshift);
+            StandaloneLaunch.stop(nightshift);
         }
 
         // second run: the file's secrets are reused, none printed; TODOIST_CLIENT_SECRET from the environment wins
@@ -135,7 +135,7 @@ class StandaloneBoundariesIT {
             assertThat(signedWebhook(ingest, secrets.getProperty("TODOIST_CLIENT_SECRET"), "boundaries-3").statusCode()).isEqualTo(401);
             assertThat(get(ingest + 2, "/actuator/metrics", secrets.getProperty("NIGHTSHIFT_MANAGEMENT_TOKEN")).statusCode()).isEqualTo(200);
         } finally {
-            stop(nightshift);
+            StandaloneLaunch.stop(nightshift);
         }
     }
 
@@ -143,9 +143,9 @@ class StandaloneBoundariesIT {
     void nightshiftBindOpensIngestAlone(@TempDir Path dir) throws Exception {
         Optional<InetAddress> outside = nonLoopbackAddress();
         Assumptions.assumeTrue(outside.isPresent(), "no non-loopback address on this machine");
-        int kafka = StandaloneCommandIT.freeRange(2);
-        int registry = StandaloneCommandIT.freeRange(2);
-        int ingest = StandaloneCommandIT.freeRange(3);
+        int kafka = StandaloneLaunch.freeRange(2);
+        int registry = StandaloneLaunch.freeRange(2);
+        int ingest = StandaloneLaunch.freeRange(3);
         Path output = dir.resolve("output.log");
         ProcessBuilder builder = standalone(dir.resolve("nightshift-data"), output, kafka, registry, ingest);
         builder.environment().put("NIGHTSHIFT_BIND", "0.0.0.0");
@@ -157,43 +157,23 @@ class StandaloneBoundariesIT {
                 assertThat(reachable(InetAddress.getLoopbackAddress(), port)).as("127.0.0.1:" + port).isTrue();
             }
         } finally {
-            stop(nightshift);
+            StandaloneLaunch.stop(nightshift);
         }
     }
 
     private static ProcessBuilder standalone(Path data, Path output, int kafka, int registry, int ingest) throws IOException {
-        Path jar;
-        try (Stream<Path> files = Files.list(Path.of("target"))) {
-            jar = files.filter(p -> p.getFileName().toString().matches("standalone-.*-exec\\.jar")).findFirst().orElseThrow();
-        }
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+        ProcessBuilder builder = StandaloneLaunch.builder(StandaloneLaunch.jar(), output, data, "../examples/workers.yml",
+                new StandaloneLaunch.Ports(kafka, registry, ingest));
         Map<String, String> env = builder.environment();
         for (String secret : new String[] {"TODOIST_CLIENT_SECRET", "NIGHTSHIFT_SIGNING_KEY", "NIGHTSHIFT_MANAGEMENT_TOKEN", "NIGHTSHIFT_API_TOKEN",
                 "TODOIST_API_TOKEN", "NIGHTSHIFT_BIND"}) {
             env.remove(secret);
         }
-        env.put("NIGHTSHIFT_DATA", data.toString());
-        env.put("NIGHTSHIFT_REGISTRY_HOME", SharedInfrastructure.registryHome().toString());
-        env.put("NIGHTSHIFT_WORKERS_FILE", "../examples/workers.yml");
-        env.put("KAFKA_PORT", String.valueOf(kafka));
-        env.put("REGISTRY_PORT", String.valueOf(registry));
-        env.put("INGEST_PORT", String.valueOf(ingest));
         return builder;
     }
 
     private static Process started(ProcessBuilder builder, Path output) throws IOException {
-        Process nightshift = builder.start();
-        await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))
-                .until(() -> log(output).contains("Nightshift is running") || !nightshift.isAlive());
-        assertThat(nightshift.isAlive()).as(log(output)).isTrue();
-        return nightshift;
-    }
-
-    private static void stop(Process nightshift) throws InterruptedException {
-        nightshift.destroy();
-        assertThat(nightshift.waitFor(90, TimeUnit.SECONDS)).as("stopped within 90 s").isTrue();
+        return StandaloneLaunch.awaitRunning(builder.start(), output, Duration.ofSeconds(150));
     }
 
     /** An address of this machine that is not loopback (an IPv4 one first), if it has one. */
@@ -252,9 +232,5 @@ class StandaloneBoundariesIT {
             n++;
         }
         return n;
-    }
-
-    private static String log(Path output) throws IOException {
-        return Files.exists(output) ? Files.readString(output) : "";
     }
 }

@@ -1,5 +1,6 @@
 package dev.nightshift.standalone;
 
+import static dev.nightshift.standalone.StandaloneLaunch.log;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -24,6 +25,11 @@ import dev.nightshift.events.RunEvent;
 import dev.nightshift.events.RunFinished;
 import dev.nightshift.events.RunStarted;
 import dev.nightshift.events.Topics;
+import dev.nightshift.testkit.SharedInfrastructure;
+import dev.nightshift.testkit.StandInAgent;
+import dev.nightshift.testkit.TestSigningKey;
+import dev.nightshift.testkit.TodoistWebhooks;
+import dev.nightshift.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -60,9 +66,9 @@ class StandaloneStopIT {
                     outputs:
                       - todoist: {}
                 """.formatted(PROJECT));
-        int kafka = StandaloneCommandIT.freeRange(2);
-        int registry = StandaloneCommandIT.freeRange(2);
-        int ingest = StandaloneCommandIT.freeRange(3);
+        int kafka = StandaloneLaunch.freeRange(2);
+        int registry = StandaloneLaunch.freeRange(2);
+        int ingest = StandaloneLaunch.freeRange(3);
         String task = "stop-" + UUID.randomUUID().toString().substring(0, 8);
 
         Path first = dir.resolve("first.log");
@@ -123,8 +129,8 @@ class StandaloneStopIT {
         StandInAgent standIn = StandInAgent.install("nightshift-stop-early-");
         Path workers = Files.writeString(standIn.dir().resolve("workers.yml"), "workers: []\n");
         Path output = standIn.dir().resolve("output.log");
-        Process starting = standalone(standIn, workers, output, StandaloneCommandIT.freeRange(2), StandaloneCommandIT.freeRange(2),
-                StandaloneCommandIT.freeRange(3)).start();
+        Process starting = standalone(standIn, workers, output, StandaloneLaunch.freeRange(2), StandaloneLaunch.freeRange(2),
+                StandaloneLaunch.freeRange(3)).start();
         try {
             await().atMost(Duration.ofSeconds(90)).until(() -> log(output).contains("Starting the schema registry") || !starting.isAlive());
             await().atMost(Duration.ofSeconds(10)).until(() -> !registries(standIn.dir()).isEmpty());
@@ -139,25 +145,16 @@ class StandaloneStopIT {
 
     private static ProcessBuilder standalone(StandInAgent standIn, Path workers, Path output, int kafka, int registry, int ingest,
             String... options) throws IOException {
-        Path jar;
-        try (Stream<Path> files = Files.list(Path.of("target"))) {
-            jar = files.filter(p -> p.getFileName().toString().matches("standalone-.*-exec\\.jar")).findFirst().orElseThrow();
-        }
-        // setsid: the jar leads a process group of its own, which the test signals as a terminal signals its foreground group
-        List<String> cmd = new ArrayList<>(List.of("setsid", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dnightshift.dispatch.agents.claude.binary=" + standIn.agent(),
+        List<String> jvmOptions = new ArrayList<>(List.of("-Dnightshift.dispatch.agents.claude.binary=" + standIn.agent(),
                 "-Dnightshift.dispatch.keep-workspaces=true",
                 "-Dnightshift.dispatch.kill-grace=2s"));
-        cmd.addAll(List.of(options));
-        cmd.addAll(List.of("-jar", jar.toString()));
-        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+        jvmOptions.addAll(List.of(options));
+        // setsid: the jar leads a process group of its own, which the test signals as a terminal signals its foreground group
+        List<String> cmd = new ArrayList<>(List.of("setsid"));
+        cmd.addAll(StandaloneLaunch.jar(jvmOptions.toArray(String[]::new)));
+        ProcessBuilder builder = StandaloneLaunch.builder(cmd, output, standIn.dir().resolve("nightshift-data"), workers,
+                new StandaloneLaunch.Ports(kafka, registry, ingest));
         Map<String, String> env = builder.environment();
-        env.put("NIGHTSHIFT_DATA", standIn.dir().resolve("nightshift-data").toString());
-        env.put("NIGHTSHIFT_REGISTRY_HOME", SharedInfrastructure.registryHome().toAbsolutePath().toString());
-        env.put("NIGHTSHIFT_WORKERS_FILE", workers.toString());
-        env.put("KAFKA_PORT", String.valueOf(kafka));
-        env.put("REGISTRY_PORT", String.valueOf(registry));
-        env.put("INGEST_PORT", String.valueOf(ingest));
         env.put("TODOIST_CLIENT_SECRET", SECRET);
         env.remove("TODOIST_API_TOKEN");
         env.putAll(TestSigningKey.environment());
@@ -169,10 +166,7 @@ class StandaloneStopIT {
 
     /** Setsid execs in place (a child of the JVM leads no group), so the process is the jar's JVM, leading its group. */
     private static Process started(ProcessBuilder builder, Path output) throws IOException {
-        Process nightshift = builder.start();
-        await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))
-                .until(() -> log(output).contains("Nightshift is running") || !nightshift.isAlive());
-        assertThat(nightshift.isAlive()).as(log(output)).isTrue();
+        Process nightshift = StandaloneLaunch.awaitRunning(builder.start(), output, Duration.ofSeconds(150));
         assertThat(processGroup(nightshift.pid())).as("leads its process group").isEqualTo(nightshift.pid());
         return nightshift;
     }
@@ -245,9 +239,5 @@ class StandaloneStopIT {
     private static List<RunEvent> runEvents(int kafka, int registry, String taskKey) {
         return TopicReader.readAll(Topics.RUNS, "127.0.0.1:" + kafka, "http://127.0.0.1:" + registry + "/apis/registry/v3").stream()
                 .filter(r -> taskKey.equals(r.key())).map(ConsumerRecord::value).map(RunEvent.class::cast).toList();
-    }
-
-    private static String log(Path output) throws IOException {
-        return Files.exists(output) ? Files.readString(output) : "";
     }
 }

@@ -16,6 +16,8 @@ import dev.nightshift.events.Source;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
+import dev.nightshift.testkit.TodoistWebhooks;
+import dev.nightshift.testkit.TopicReader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;

@@ -21,6 +21,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.nightshift.events.Topics;
 import dev.nightshift.ingest.todoist.TodoistSignature;
+import dev.nightshift.testkit.TodoistWebhooks;
+import dev.nightshift.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.BeforeAll;
