@@ -15,6 +15,7 @@ import dev.nightshift.dispatch.run.RunSupervisor;
 import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskLedgerEntry;
 import dev.nightshift.observability.KafkaTraces;
+import dev.nightshift.lifecycle.Phase;
 import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -231,6 +232,6 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     /** Starts before the listener, stops after it. */
     @Override
     public int getPhase() {
-        return Integer.MAX_VALUE - 200;
+        return Phase.ENGINE.value();
     }
 }
