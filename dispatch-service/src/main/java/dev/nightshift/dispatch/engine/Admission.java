@@ -44,7 +44,7 @@ final class Admission {
             // another delivery of a version in hand, or its record again after the partition came back
             known.records.add(held);
             c.metrics.duplicate(known.runsHere() ? "running" : "in_hand");
-            log.info("{}: another event of a version in hand ({}), nothing started", known, known.phase);
+            log.info("{}: another event of a version in hand ({}), nothing started", known, known.phase());
             return;
         }
         Version v = new Version(event.getTaskKey(), r.getTaskVersion(), held.partition(), held.offset(), event);
@@ -79,7 +79,7 @@ final class Admission {
         v.cancelRequested |= e.getCancelRequested();
         switch (e.getState()) {
             case RUNNING -> {
-                v.phase = Version.Phase.WATCHING;
+                v.apply(VersionLife.Event.RUNS_ELSEWHERE);
                 c.metrics.duplicate("running_elsewhere");
                 log.info("{}: attempt {} runs on {} (lease until {}); watching it", v, e.getAttempt(), e.getInstance(), e.getLeaseUntil());
                 c.leases.checkLease(v, e);
@@ -102,7 +102,7 @@ final class Admission {
     }
 
     private void enqueue(Version v) {
-        v.phase = Version.Phase.QUEUED;
+        v.apply(v.phase() == Version.Phase.WAITING ? VersionLife.Event.NEW : VersionLife.Event.WAIT_OVER);
         if (v.takenOver) {
             ready.addFirst(v); // it was running already: it goes before what has not started yet
         } else {
@@ -112,7 +112,7 @@ final class Admission {
     }
 
     void backoff(Version v, Instant at) {
-        queueAt(v, Version.Phase.BACKOFF, at, "cancelled before its next attempt");
+        queueAt(v, VersionLife.Event.RETRY_LATER, at, "cancelled before its next attempt");
     }
 
     /** No longer waiting for a slot. */
@@ -120,11 +120,12 @@ final class Admission {
         ready.remove(v);
     }
 
-    /** Holds the version in {@code phase} until {@code at}, then queues it, unless it was cancelled meanwhile. */
-    private void queueAt(Version v, Version.Phase phase, Instant at, String cancelledWhy) {
-        v.phase = phase;
+    /** Holds the version in the phase {@code waiting} takes it to until {@code at}, then queues it, unless it was cancelled meanwhile. */
+    private void queueAt(Version v, VersionLife.Event waiting, Instant at, String cancelledWhy) {
+        v.apply(waiting);
+        Version.Phase phase = v.phase();
         v.timer = c.loop.schedule(Duration.between(c.clock.instant(), at), () -> c.steps.guarded(v, () -> {
-            if (v.phase == phase && c.inHand(v)) {
+            if (v.phase() == phase && c.inHand(v)) {
                 if (v.cancelRequested) {
                     c.outcomes.endCancelledBeforeRun(v, cancelledWhy);
                 } else {
@@ -150,14 +151,14 @@ final class Admission {
             RunEvents notice = new RunEvents(v.request, UUID.randomUUID().toString(), v.attempt + 1, c.clock);
             c.writes.write(List.of(c.outcomes.runEventRecord(v, notice.of(RunWaiting.newBuilder().setReason(reason).setUntil(until).build()))));
         }
-        queueAt(v, Version.Phase.SPEND_WAIT, until, "cancelled while waiting for the spend ceiling");
+        queueAt(v, VersionLife.Event.CEILING_REACHED, until, "cancelled while waiting for the spend ceiling");
     }
 
     /** Starts queued versions while there are free slots; the intake is paused while there are none. */
     void startWhatFits() {
         while (!ready.isEmpty() && !c.stopping && c.runs.inFlight() < c.settings.maxRunsInFlight()) {
             Version v = ready.poll();
-            if (v.phase == Version.Phase.QUEUED && c.inHand(v)) {
+            if (v.phase() == Version.Phase.QUEUED && c.inHand(v)) {
                 c.steps.guarded(v, () -> begin(v));
             }
         }
@@ -185,7 +186,7 @@ final class Admission {
             c.outcomes.write(v, events, new AttemptRunner.Attempt(RunOutcome.notRun(refusal.get()), false), Duration.ZERO);
             return;
         }
-        v.phase = Version.Phase.STARTING;
+        v.apply(VersionLife.Event.ADMITTED);
         v.reservation = c.spend.reserve(v.runId, budget);
         Instant now = c.clock.instant();
         TaskLedgerEntry lease = c.entries.running(v, now.plus(c.settings.leaseTtl()), now);
@@ -207,9 +208,7 @@ final class Admission {
                     }
                     c.ledger.apply(v.partition, lease);
                     v.leaseConfirmedUntil = lease.getLeaseUntil();
-                    if (v.phase == Version.Phase.STARTING) {
-                        v.phase = Version.Phase.RUNNING;
-                    }
+                    v.apply(VersionLife.Event.LEASE_WRITTEN);
                     if (v.attempt == 1) {
                         c.metrics.queued(v.receivedNanos);
                     }

@@ -82,7 +82,7 @@ final class Cancellations {
     private CompletableFuture<?> cancel(Version v, String reason) {
         v.cancelRequested = true;
         v.cancelReason = reason;
-        return switch (v.phase) {
+        return switch (v.phase()) {
             case WAITING, QUEUED, BACKOFF, SPEND_WAIT ->
                     c.outcomes.endCancelledBeforeRun(v, "cancelled before its " + (v.attempt == 0 ? "first" : "next") + " attempt");
             case STARTING, RUNNING -> {

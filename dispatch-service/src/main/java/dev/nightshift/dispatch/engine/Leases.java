@@ -56,7 +56,7 @@ final class Leases {
                 v.run.stop("cancelled");
             }
         }
-        if (v.phase != Version.Phase.WATCHING) {
+        if (v.phase() != Version.Phase.WATCHING) {
             return;
         }
         v.attempt = now.getAttempt();
@@ -93,11 +93,11 @@ final class Leases {
             renew(now);
         }
         for (Version v : List.copyOf(c.versions.values())) {
-            if (v.phase == Version.Phase.WATCHING) {
+            if (v.phase() == Version.Phase.WATCHING) {
                 c.ledger.get(v.partition, v.taskKey, v.taskVersion)
                         .filter(e -> e.getState() == TaskState.RUNNING)
                         .ifPresent(e -> c.steps.guarded(v, () -> checkLease(v, e)));
-            } else if (v.phase == Version.Phase.RUNNING && v.run != null && v.abandoned == null
+            } else if (v.phase() == Version.Phase.RUNNING && v.run != null && v.abandoned == null
                     && v.leaseConfirmedUntil != null && now.isAfter(v.leaseConfirmedUntil)) {
                 // our lease could not be renewed: another instance may take the run over, so this one must stop
                 log.error("{}: the lease of run {} could not be renewed (Kafka unreachable?); stopping the run", v, v.runId);
@@ -111,7 +111,7 @@ final class Leases {
         List<ProducerRecord<String, Object>> renewals = new ArrayList<>();
         Map<Version, TaskLedgerEntry> leases = new HashMap<>();
         for (Version v : c.versions.values()) {
-            if (v.phase == Version.Phase.RUNNING && v.abandoned == null) {
+            if (v.phase() == Version.Phase.RUNNING && v.abandoned == null) {
                 TaskLedgerEntry lease = c.entries.running(v, now.plus(c.settings.leaseTtl()), now);
                 leases.put(v, lease);
                 renewals.add(LedgerEntries.record(v.partition, lease));
@@ -125,7 +125,7 @@ final class Leases {
                 return;
             }
             leases.forEach((v, lease) -> {
-                if (v.phase == Version.Phase.RUNNING) {
+                if (v.phase() == Version.Phase.RUNNING) {
                     v.leaseConfirmedUntil = lease.getLeaseUntil();
                     c.ledger.apply(v.partition, lease);
                 }

@@ -64,7 +64,7 @@ final class Outcomes {
         Instant now = c.clock.instant();
         Instant next = wait.map(now::plus).orElse(null);
         TaskLedgerEntry entry = again ? c.entries.retryWait(v, next, now) : c.entries.ended(v, f.getOutcome(), now);
-        v.phase = Version.Phase.FINISHING;
+        v.apply(VersionLife.Event.OUTCOME);
         List<ProducerRecord<String, Object>> records = new ArrayList<>(List.of(LedgerEntries.record(v.partition, entry),
                 runEventRecord(v, events.of(f))));
         if (v.reservation != null) {
@@ -106,7 +106,7 @@ final class Outcomes {
             v.timer.cancel();
         }
         c.admission.unqueue(v);
-        v.phase = Version.Phase.FINISHING;
+        v.apply(VersionLife.Event.CANCELLED_BEFORE_RUN);
         TaskLedgerEntry entry = c.entries.ended(v, Outcome.CANCELLED, c.clock.instant());
         log.info("{}: {}", v, why);
         return c.writes.write(List.of(LedgerEntries.record(v.partition, entry))).whenCompleteAsync((ok, failed) -> {
@@ -140,7 +140,7 @@ final class Outcomes {
             queue.remove(v);
             if (queue.isEmpty()) {
                 c.byTask.remove(v.taskKey);
-            } else if (wasHead && queue.peekFirst().phase == Version.Phase.WAITING && c.partitions.owns(queue.peekFirst().partition)) {
+            } else if (wasHead && queue.peekFirst().phase() == Version.Phase.WAITING && c.partitions.owns(queue.peekFirst().partition)) {
                 Version next = queue.peekFirst();
                 c.steps.guarded(next, () -> c.admission.decide(next));
             }

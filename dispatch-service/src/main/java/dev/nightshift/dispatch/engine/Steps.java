@@ -65,7 +65,7 @@ final class Steps {
             log.error("{}: a step failed after it ended here: {}", v, e.toString(), e);
             return;
         }
-        if (v.faulted != null || v.endWritten || v.phase == Version.Phase.FINISHING) {
+        if (v.faulted != null || v.endWritten || v.phase() == Version.Phase.FINISHING) {
             // its failure could not be written, its end is on Kafka already, or an outcome is being written
             log.error("{}: {}; handed over", v, reason, e);
             handOver(v, reason);

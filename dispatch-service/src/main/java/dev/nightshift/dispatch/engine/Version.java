@@ -48,7 +48,8 @@ final class Version {
     /** The offset of the first record that asked for it. */
     final long firstOffset;
     final List<Held> records = new ArrayList<>();
-    Phase phase = Phase.WAITING;
+    /** Where it is in its life; moved only by {@link #apply}. */
+    private Phase phase = Phase.WAITING;
     /** The last attempt started, by anyone. */
     int attempt;
     String runId;
@@ -96,6 +97,15 @@ final class Version {
 
     static String key(String taskKey, String taskVersion) {
         return Topics.ledgerKey(taskKey, taskVersion);
+    }
+
+    Phase phase() {
+        return phase;
+    }
+
+    /** Moves it as its life ({@link VersionLife}) says {@code event} does; throws when it does not go that way. */
+    void apply(VersionLife.Event event) {
+        phase = VersionLife.next(phase, event);
     }
 
     /** A run of it is going on here (starting, running or writing its outcome). */
