@@ -48,7 +48,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the stand-in agent (the same script the tests use) in the real sandbox:
  * (a) task event on Kafka to agent process started, at 10 tasks/s;
  * (b) runs completed per minute with a 5 s agent, 20 in flight per instance, for 1, 2 and 3 instances on 6 partitions;
- * (c) heap of an idle dispatcher, and per run in flight.
+ * (c) heap of an idle dispatcher, and per run in flight;
+ * (d) one dispatcher with 100 runs in flight: task event to agent start while they pile up, and its heap.
  * Run from the bench module's directory (testkit finds the registry and the stand-in): ./nightshift bench.
  */
 public final class DispatchBench {
@@ -67,10 +68,10 @@ public final class DispatchBench {
         this.producer = producer;
     }
 
-    /** @param args the results directory, then which parts to run (latency, throughput, heap; default all) */
+    /** @param args the results directory, then which parts to run (latency, throughput, heap, hundred; default all) */
     public static void main(String[] args) throws Exception {
         Path results = Path.of(args.length > 0 ? args[0] : "../bench/results");
-        List<String> parts = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("latency", "throughput", "heap");
+        List<String> parts = args.length > 1 ? List.of(args).subList(1, args.length) : List.of("latency", "throughput", "heap", "hundred");
         TrustedEvents.trust();
         SharedInfrastructure infra = SharedInfrastructure.get();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.bootstrapServers()))) {
@@ -103,6 +104,9 @@ public final class DispatchBench {
             }
             if (parts.contains("heap")) {
                 bench.heap();
+            }
+            if (parts.contains("hundred")) {
+                bench.hundred();
             }
             Files.createDirectories(results);
             Path file = results.resolve(LocalDate.now() + "-" + BenchEnvironment.shell("git rev-parse --short HEAD") + "-dispatch.md");
@@ -237,6 +241,50 @@ public final class DispatchBench {
                     .append(String.format("- idle dispatcher: %.1f MB (target: under 256 MB: %s)%n", idle / 1024.0, idle < 256 * 1024 ? "met" : "MISSED"))
                     .append(String.format("- with 20 runs in flight: %.1f MB, so %.0f KB per run (target: under 1 MB: %s)%n%n",
                             busy / 1024.0, perRun, perRun < 1024 ? "met" : "MISSED"));
+        }
+    }
+
+    /**
+     * (d) max-runs-in-flight 100: 100 tasks at 10/s, each agent working 60 s, so the last ones start with 90 or more
+     * already running; from each event's acknowledgement to its agent's start, then the heap with all 100 in flight.
+     */
+    private void hundred() throws Exception {
+        try (DispatchProcess d = dispatcher(Map.of("nightshift.dispatch.max-runs-in-flight", 100))) {
+            d.awaitAssigned();
+            String warm = "warmh" + UUID.randomUUID().toString().substring(0, 6);
+            producer.send(record(warm + "-0", "bench " + warm + "-0 scenario:sleep:0")).get();
+            awaitStarts(d, warm, 1, Duration.ofSeconds(60));
+            Thread.sleep(2000);
+            Map<String, Long> acked = new ConcurrentHashMap<>();
+            String batch = "hund" + UUID.randomUUID().toString().substring(0, 6);
+            int count = 100;
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                long due = start + TimeUnit.MILLISECONDS.toNanos(100L * i);
+                while (System.nanoTime() < due) {
+                    Thread.sleep(1);
+                }
+                String id = batch + "-" + i;
+                producer.send(record(id, "bench " + id + " scenario:sleep:60")).get();
+                acked.put(id, Instant.now().toEpochMilli() * 1_000_000L);
+            }
+            awaitStarts(d, batch, count, Duration.ofSeconds(60));
+            List<Double> millis = new ArrayList<>();
+            for (String started : d.agentsStarted()) {
+                String[] lines = started.split("\n");
+                String id = lines[0].split(" ")[1];
+                if (id.startsWith(batch)) {
+                    millis.add((Long.parseLong(lines[1].strip()) - acked.get(id)) / 1e6);
+                }
+            }
+            millis.sort(Double::compare);
+            Thread.sleep(2000);
+            long heap = heapUsedKb(d.pid());
+            report.append("## (d) 100 runs in flight on one dispatcher (-Xmx256m), 60 s agents started at 10 tasks/s\n\n")
+                    .append(String.format("- task event on Kafka to agent start: p50 %.1f ms, p99 %.1f ms, max %.1f ms (target: p99 under 100 ms: %s)%n",
+                            percentile(millis, 50), percentile(millis, 99), millis.getLast(), percentile(millis, 99) < 100 ? "met" : "MISSED"))
+                    .append(String.format("- heap after a full GC with the 100 runs in flight: %.1f MB (target: under 256 MB: %s)%n%n",
+                            heap / 1024.0, heap < 256 * 1024 ? "met" : "MISSED"));
         }
     }
 

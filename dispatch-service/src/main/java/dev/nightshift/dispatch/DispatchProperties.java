@@ -32,6 +32,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxRunsInFlight agents this instance runs at once; at the limit it stops fetching tasks
  * @param leaseTtl       how long a run's lease lasts unless renewed (renewed every third of it): a run of an
  *                       instance that died is taken over this long after its last renewal
+ * @param ledgerRetention how long the ledger remembers a version (Kafka deletes older entries; a dispatcher forgets
+ *                       ended ones older than this): longer than any task record may be delivered or replayed again
  * @param instanceId     this instance's name in the ledger and logs; default: the host name and a random suffix
  * @param runsPartitions partitions of nightshift.runs when dispatch creates it
  * @param agents         per adapter name (claude): where its binary is
@@ -53,6 +55,7 @@ public record DispatchProperties(
         @DefaultValue("30s") Duration retryBackoff,
         @DefaultValue("8") @Min(1) int maxRunsInFlight,
         @DefaultValue("15s") Duration leaseTtl,
+        @DefaultValue("30d") Duration ledgerRetention,
         String instanceId,
         @DefaultValue("6") @Min(1) int runsPartitions,
         @NotEmpty Map<String, @Valid Agent> agents,

@@ -164,6 +164,40 @@ class EndToEndTest {
     }
 
     @Test
+    void aTaskDeletedWhileItsAgentWorksIsStoppedWithinSecondsAndReportedCancelledWithoutAnotherAttempt() throws Exception {
+        String taskId = newTaskId();
+        // a sleep of its own, found among the host's processes by its length
+        String marker = "3" + Math.abs(UUID.randomUUID().getMostSignificantBits() % 1_000_000) + ".25";
+        assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PATIENT_PROJECT_ID, "Work scenario:sleep:" + marker));
+        await().atMost(Duration.ofSeconds(30)).until(() -> sleeping(marker) && runEvents(taskId).stream().anyMatch(e -> e.getBody() instanceof RunStarted));
+
+        long cancelled = System.currentTimeMillis();
+        HttpResponse<String> deleted = TodoistWebhooks.send(RunningNightshift.get().webhookUrl(),
+                TodoistWebhooks.event("item:deleted", taskId, RunningNightshift.PATIENT_PROJECT_ID, "Work"), RunningNightshift.CLIENT_SECRET,
+                UUID.randomUUID().toString());
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> runEvents(taskId).getLast().getBody() instanceof RunFinished);
+
+        RunEvent last = runEvents(taskId).getLast();
+        RunFinished finished = (RunFinished) last.getBody();
+        assertThat(finished.getOutcome()).isEqualTo(Outcome.CANCELLED);
+        assertThat(finished.getReason()).isEqualTo("the task was deleted in Todoist");
+        assertThat(finished.getFinalAttempt()).as("a cancelled version gets no further attempt, though its worker allows two").isTrue();
+        assertThat(last.getOccurredAt().toEpochMilli() - cancelled).isLessThan(5000);
+        assertThat(sleeping(marker)).as("the agent's processes are gone").isFalse();
+
+        List<LoggedRequest> requests = awaitRequests(taskId, 2);
+        assertThat(requests).extracting(r -> r.getMethod() + " " + r.getUrl())
+                .as("two comments, and no label or state for a deleted task").containsExactly("POST /api/v1/comments", "POST /api/v1/comments");
+        assertThat(text(requests.get(1))).isEqualTo("Cancelled: the task was deleted in Todoist");
+        assertThat(runEvents(taskId).stream().filter(e -> e.getBody() instanceof RunStarted)).hasSize(1);
+    }
+
+    private static boolean sleeping(String marker) {
+        return ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")).anyMatch(c -> c.contains("sleep " + marker));
+    }
+
+    @Test
     void anAgentWhoseStreamCostsMoreThanItsBudgetIsStoppedOverBudget() throws Exception {
         String taskId = newTaskId();
         assertPublished(TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "scenario:spend all of it"));

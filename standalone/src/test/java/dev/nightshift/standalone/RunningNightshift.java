@@ -52,6 +52,8 @@ public final class RunningNightshift {
     /** A project the token's user cannot see: Todoist answers 404 to its look-up. */
     public static final String INVISIBLE_PROJECT_ID = "6Jf8VQXxINVISIBLE";
     public static final String SLOW_PROJECT_ID = "6Jf8VQXxSLOWPROJECT";
+    /** A project whose worker's runs may last two minutes: long enough to be cancelled while they run. */
+    public static final String PATIENT_PROJECT_ID = "6Jf8VQXxPATIENT";
     /** A project whose worker only ObservabilityTest uses, so the meters tagged with it count that test's runs alone. */
     public static final String OBSERVED_PROJECT_ID = "6Jf8VQXxOBSERVED";
     /** A project whose worker files its drafts in Airtable too. */
@@ -139,6 +141,19 @@ public final class RunningNightshift {
                       max-turns: 5
                       max-cost-usd: 0.5
                       max-attempts: 1
+                    outputs:
+                      todoist:
+                        done-label: agent-done
+                  - name: patient
+                    trigger:
+                      todoist:
+                        project: %s
+                    goal: "{{title}}"
+                    agent:
+                      adapter: claude
+                    budget:
+                      wall-time: 2m
+                      max-attempts: 2
                     outputs:
                       todoist:
                         done-label: agent-done
@@ -261,7 +276,7 @@ public final class RunningNightshift {
                       max-attempts: 1
                     outputs:
                       - linear: {started-state: In Progress, review-state: In Review}
-                """.formatted(PROJECT_ID, DRAFTS_PROJECT_ID, OBSERVED_PROJECT_ID, RETRY_PROJECT_ID, NAMED_PROJECT, REPOSITORY, REPOSITORY, REPOSITORY));
+                """.formatted(PROJECT_ID, PATIENT_PROJECT_ID, DRAFTS_PROJECT_ID, OBSERVED_PROJECT_ID, RETRY_PROJECT_ID, NAMED_PROJECT, REPOSITORY, REPOSITORY, REPOSITORY));
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("spring.kafka.bootstrap-servers", infra.bootstrapServers());

@@ -120,8 +120,8 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
     }
 
     @Override
-    public void entry(int partition, TaskLedgerEntry entry) {
-        c.steps.post(() -> c.leases.entry(partition, entry));
+    public void entry(int partition, TaskLedgerEntry entry, Instant appendedAt) {
+        c.steps.post(() -> c.leases.entry(partition, entry, appendedAt));
     }
 
     @Override
@@ -141,6 +141,7 @@ public class Dispatcher implements SmartLifecycle, LedgerReader.Listener {
         running = true;
         c.stopping = false;
         c.loop.every(Duration.ofSeconds(1), () -> c.steps.post(c.leases::tick));
+        c.loop.every(Duration.ofHours(1), () -> c.steps.post(c.partitions::forgetOldEnds));
     }
 
     /**

@@ -30,6 +30,7 @@ final class EngineContext {
     // --- touched only on the loop's thread ---
     /** The ledger of the partitions read: the latest entry of each version. */
     final TaskLedger ledger = new TaskLedger();
+    final BrokerTime brokerTime;
     final Map<Integer, OwnedPartition> owned = new HashMap<>();
     /** The versions in hand, by ledger key. */
     final Map<String, Version> versions = new HashMap<>();
@@ -58,6 +59,7 @@ final class EngineContext {
         this.spend = spend;
         this.traces = traces;
         this.clock = clock;
+        this.brokerTime = new BrokerTime(clock);
         this.loop = loop;
         this.steps = new Steps(this);
         this.partitions = new Partitions(this);

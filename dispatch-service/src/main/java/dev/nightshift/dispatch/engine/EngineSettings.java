@@ -10,11 +10,11 @@ import dev.nightshift.dispatch.DispatchProperties;
  *
  * @param adapters the adapters dispatch's ceiling names: a run's metrics are tagged with its adapter only if named here
  */
-record EngineSettings(Duration leaseTtl, Duration retryBackoff, int maxRunsInFlight, Duration shutdownWait, Duration killGrace,
+record EngineSettings(Duration leaseTtl, Duration ledgerRetention, Duration retryBackoff, int maxRunsInFlight, Duration shutdownWait, Duration killGrace,
         List<String> adapters) {
 
     static EngineSettings of(DispatchProperties p) {
-        return new EngineSettings(p.leaseTtl(), p.retryBackoff(), p.maxRunsInFlight(), p.shutdownWait(), p.killGrace(),
+        return new EngineSettings(p.leaseTtl(), p.ledgerRetention(), p.retryBackoff(), p.maxRunsInFlight(), p.shutdownWait(), p.killGrace(),
                 p.ceiling().adapters());
     }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import dev.nightshift.dispatch.run.AttemptRunner;
@@ -35,8 +36,12 @@ final class Leases {
         this.c = c;
     }
 
-    void entry(int partition, TaskLedgerEntry entry) {
-        if (!c.ledger.apply(partition, entry)) {
+    /** @param appendedAt when the broker appended it, or null where unknown */
+    void entry(int partition, TaskLedgerEntry entry, Instant appendedAt) {
+        if (appendedAt != null) {
+            c.brokerTime.saw(appendedAt);
+        }
+        if (!c.ledger.apply(partition, entry, appendedAt)) {
             return;
         }
         Version v = c.versions.get(Version.key(entry.getTaskKey(), entry.getTaskVersion()));
@@ -71,16 +76,22 @@ final class Leases {
         }
     }
 
-    /** A run this instance watches: taken over once its lease passed, unless it is a run of ours. */
+    /**
+     * A run this instance watches: taken over once its lease passed, unless it is a run of ours. Judged in the broker's
+     * time where the lease was read with it, so a host whose clock is ahead takes over no earlier than the owner, which
+     * stops its run when its own lease passes, lets go of it; otherwise by this host's clock and the lease's end.
+     */
     void checkLease(Version v, TaskLedgerEntry e) {
-        Instant expiry = e.getLeaseUntil() == null ? Instant.EPOCH : e.getLeaseUntil();
-        if (c.clock.instant().isBefore(expiry.plus(TAKEOVER_SLACK))) {
+        Optional<Instant> byBroker = c.ledger.leaseEndByBroker(v.partition, v.taskKey, v.taskVersion);
+        Instant expiry = byBroker.orElse(e.getLeaseUntil() == null ? Instant.EPOCH : e.getLeaseUntil());
+        Instant now = byBroker.isPresent() ? c.brokerTime.now() : c.clock.instant();
+        if (now.isBefore(expiry.plus(TAKEOVER_SLACK))) {
             return;
         }
         c.metrics.takenOver();
         v.takenOver = true;
-        log.warn("{}: the lease of run {} (attempt {}, {}) expired at {}; taking it over", v, e.getRunId(), e.getAttempt(),
-                e.getInstance(), expiry);
+        log.warn("{}: the lease of run {} (attempt {}, {}) expired at {}{}; taking it over", v, e.getRunId(), e.getAttempt(),
+                e.getInstance(), expiry, byBroker.isPresent() ? " (broker time)" : "");
         RunEvents lost = new RunEvents(v.request, e.getRunId() == null ? UUID.randomUUID().toString() : e.getRunId(), e.getAttempt(), c.clock);
         c.outcomes.write(v, lost, new AttemptRunner.Attempt(RunOutcome.lost(e.getInstance(), v.cancelRequested), true), Duration.ZERO);
     }

@@ -77,6 +77,15 @@ final class Partitions {
         }
     }
 
+    /** Forgets the ended versions older than the ledger's retention, as Kafka deletes their entries. */
+    void forgetOldEnds() {
+        int forgotten = c.ledger.forgetEndedBefore(c.clock.instant().minus(c.settings.ledgerRetention()),
+                e -> c.versions.containsKey(Version.key(e.getTaskKey(), e.getTaskVersion())));
+        if (forgotten > 0) {
+            log.info("forgot {} version(s) ended more than {} ago (nightshift.dispatch.ledger-retention)", forgotten, c.settings.ledgerRetention());
+        }
+    }
+
     void received(int partition, long offset, Acknowledgment ack, TaskEvent event, Headers trace) {
         OwnedPartition o = c.owned.get(partition);
         if (o == null) {

@@ -1,6 +1,7 @@
 package dev.nightshift.dispatch.ledger;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.record.TimestampType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -42,7 +44,8 @@ public class LedgerReader implements SmartLifecycle {
 
     /** Called on the reader's thread. */
     public interface Listener {
-        void entry(int partition, TaskLedgerEntry entry);
+        /** @param appendedAt when the broker appended it (the ledger's LogAppendTime), or null where the topic keeps the writer's time */
+        void entry(int partition, TaskLedgerEntry entry, Instant appendedAt);
 
         /** Everything the partition held when it was asked for has been read. */
         void caughtUp(int partition);
@@ -140,7 +143,8 @@ public class LedgerReader implements SmartLifecycle {
                 }
                 for (ConsumerRecord<String, Object> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.value() instanceof TaskLedgerEntry entry) {
-                        listener.entry(r.partition(), entry);
+                        listener.entry(r.partition(), entry,
+                                r.timestampType() == TimestampType.LOG_APPEND_TIME ? Instant.ofEpochMilli(r.timestamp()) : null);
                     } else if (r.value() instanceof TaskEvent event) {
                         if (event.getBody() instanceof TaskCancelled) {
                             listener.cancellationAhead(r.partition(), r.offset(), event);

@@ -1,5 +1,7 @@
 package dev.nightshift.dispatch.engine;
 
+import dev.nightshift.testkit.FakeClock;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +43,7 @@ final class Engine {
 
     final FakeClock clock;
     final ManualLoop loop;
-    final InMemoryKafka kafka = new InMemoryKafka();
+    final InMemoryKafka kafka;
     final StandInRuns runs = new StandInRuns();
     final StandInSpend spend;
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -57,10 +59,15 @@ final class Engine {
     }
 
     Engine(Instant start, int maxRunsInFlight, double ceilingUsd) {
+        this(start, maxRunsInFlight, ceilingUsd, Duration.ofDays(30));
+    }
+
+    Engine(Instant start, int maxRunsInFlight, double ceilingUsd, Duration ledgerRetention) {
         clock = new FakeClock(start);
         loop = new ManualLoop(clock);
+        kafka = new InMemoryKafka(clock);
         spend = new StandInSpend(ceilingUsd, clock);
-        settings = new EngineSettings(Duration.ofSeconds(15), Duration.ofSeconds(30), maxRunsInFlight, Duration.ZERO,
+        settings = new EngineSettings(Duration.ofSeconds(15), ledgerRetention, Duration.ofSeconds(30), maxRunsInFlight, Duration.ZERO,
                 Duration.ofSeconds(1), List.of("claude", "codex"));
         Intake intake = new Intake() {
             @Override

@@ -1,5 +1,8 @@
 package dev.nightshift.dispatch.engine;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -18,7 +21,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * The broker as the engine sees it, in memory (in the manner of Kafka's MockProducer and MockConsumer): what the
  * engine writes is committed whole, in order, and its ledger entries come back through the reader's listener for
  * the ledger partitions it watches. A test can hold writes back (Kafka slow), fail them (Kafka unreachable), and
- * write ledger entries as another instance would.
+ * write ledger entries as another instance would. Each record is stamped with the broker's time when committed
+ * (the ledger's LogAppendTime): the host's clock unless a test sets it apart.
  */
 final class InMemoryKafka implements Writes, LedgerFeed {
 
@@ -34,6 +38,13 @@ final class InMemoryKafka implements Writes, LedgerFeed {
     private RuntimeException failure;
     private RuntimeException throwNext;
     private boolean slowReads;
+    private final Clock host;
+    /** How far the host's clock is ahead of the broker's. */
+    private Duration hostAhead = Duration.ZERO;
+
+    InMemoryKafka(Clock host) {
+        this.host = host;
+    }
 
     void readBy(LedgerReader.Listener reader) {
         this.reader = reader;
@@ -82,7 +93,7 @@ final class InMemoryKafka implements Writes, LedgerFeed {
         // from the start: what the partition holds, then that it is read
         for (ProducerRecord<String, Object> r : List.copyOf(committed)) {
             if (r.value() instanceof TaskLedgerEntry e && r.partition() == partition) {
-                reader.entry(partition, e);
+                reader.entry(partition, e, Instant.ofEpochMilli(r.timestamp()));
             }
         }
         reader.caughtUp(partition);
@@ -104,13 +115,21 @@ final class InMemoryKafka implements Writes, LedgerFeed {
     }
 
     private void commit(Pending p) {
-        committed.addAll(p.records());
+        long appendedAt = host.instant().minus(hostAhead).toEpochMilli();
+        List<ProducerRecord<String, Object>> stamped = p.records().stream()
+                .map(r -> new ProducerRecord<>(r.topic(), r.partition(), appendedAt, r.key(), r.value(), r.headers())).toList();
+        committed.addAll(stamped);
         p.written().complete(null);
-        for (ProducerRecord<String, Object> r : p.records()) {
+        for (ProducerRecord<String, Object> r : stamped) {
             if (r.value() instanceof TaskLedgerEntry e && watched.contains(r.partition())) {
-                reader.entry(r.partition(), e);
+                reader.entry(r.partition(), e, Instant.ofEpochMilli(appendedAt));
             }
         }
+    }
+
+    /** The host's clock is this far ahead of the broker's (negative: behind) from now on. */
+    void hostClockAhead(Duration d) {
+        hostAhead = d;
     }
 
     // ------------------------------------------------------------------ the test's side

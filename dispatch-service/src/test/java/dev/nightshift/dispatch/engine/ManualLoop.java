@@ -1,5 +1,7 @@
 package dev.nightshift.dispatch.engine;
 
+import dev.nightshift.testkit.FakeClock;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

@@ -65,6 +65,45 @@ class TaskLedgerTest {
         assertThat(ledger.versionsOf(0, "todoist:1")).isEmpty();
     }
 
+    @Test
+    void aLeaseReadWithTheBrokersTimeEndsItsLengthAfterItWasAppendedWhateverItsWriterClockSaid() {
+        // written with lease 1 s .. 10 s by its writer's clock: 9 s long; appended at the broker's 100 s
+        ledger.apply(0, entry(1, TaskState.RUNNING, false), Instant.ofEpochSecond(100));
+        assertThat(ledger.leaseEndByBroker(0, "todoist:1", "added")).contains(Instant.ofEpochSecond(109));
+
+        TaskLedgerEntry renewed = TaskLedgerEntry.newBuilder(entry(1, TaskState.RUNNING, false))
+                .setUpdatedAt(Instant.ofEpochSecond(6)).setLeaseUntil(Instant.ofEpochSecond(21)).build();
+        ledger.apply(0, renewed, Instant.ofEpochSecond(104));
+        assertThat(ledger.leaseEndByBroker(0, "todoist:1", "added")).contains(Instant.ofEpochSecond(119));
+
+        // a renewal of an older attempt read late changes nothing
+        ledger.apply(0, entry(2, TaskState.RUNNING, false), Instant.ofEpochSecond(105));
+        ledger.apply(0, entry(1, TaskState.RUNNING, false), Instant.ofEpochSecond(200));
+        assertThat(ledger.leaseEndByBroker(0, "todoist:1", "added")).contains(Instant.ofEpochSecond(114));
+
+        // ended: no lease; and one's own entries (no broker time) are judged by their own end
+        ledger.apply(0, entry(2, TaskState.SUCCEEDED, false), Instant.ofEpochSecond(106));
+        assertThat(ledger.leaseEndByBroker(0, "todoist:1", "added")).isEmpty();
+        ledger.apply(1, entry(1, TaskState.RUNNING, false));
+        assertThat(ledger.leaseEndByBroker(1, "todoist:1", "added")).isEmpty();
+    }
+
+    @Test
+    void endedVersionsPastTheCutoffAreForgottenUnlessInHandAndNothingStillGoingIs() {
+        ledger.apply(0, entry(1, TaskState.SUCCEEDED, false));
+        ledger.apply(0, TaskLedgerEntry.newBuilder(entry(1, TaskState.FAILED, false)).setTaskVersion("in-hand").build());
+        ledger.apply(0, TaskLedgerEntry.newBuilder(entry(1, TaskState.RUNNING, false)).setTaskVersion("running").build());
+        ledger.apply(0, TaskLedgerEntry.newBuilder(entry(1, TaskState.SUCCEEDED, false)).setTaskVersion("recent")
+                .setUpdatedAt(Instant.ofEpochSecond(50)).build());
+
+        int forgotten = ledger.forgetEndedBefore(Instant.ofEpochSecond(10), e -> e.getTaskVersion().equals("in-hand"));
+
+        assertThat(forgotten).isEqualTo(1);
+        assertThat(ledger.get(0, "todoist:1", "added")).isEmpty();
+        assertThat(ledger.versionsOf(0, "todoist:1")).extracting(TaskLedgerEntry::getTaskVersion)
+                .containsExactlyInAnyOrder("in-hand", "running", "recent");
+    }
+
     private TaskState state() {
         return ledger.get(0, "todoist:1", "added").orElseThrow().getState();
     }
