@@ -13,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -106,6 +104,9 @@ class DispatchClusterIT {
         settings.put("nightshift.ingest.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-base-url", todoist.baseUrl() + "/api/v1");
         settings.put("nightshift.report.todoist.api-token", "report-token");
+        // the stand-in Todoist keeps no rate limit: at the real one (1000 per 15 min, evenly spaced) report needs about
+        // 4.5 min for the chaos scenario's 300 requests, which would hide what the scenario measures
+        settings.put("nightshift.report.todoist.limits.requests", 100_000);
         settings.put("nightshift.signing.key", TestSigningKey.KEY);
         settings.put("logging.include-application-name", false);
         report = Services.run(ReportApplication.builder(), settings, 0);
@@ -133,120 +134,17 @@ class DispatchClusterIT {
     }
 
     @Test
-    void aTaskDeliveredTwiceAndAgainAfterARestartRunsOnce() throws Exception {
-        DispatchProcess first = dispatcher("once-a", Map.of()).awaitAssigned();
-        String task = newTaskId();
-        String body = TodoistWebhooks.itemAdded(task, PROJECT, "Write it " + task + " scenario:sleep:2");
-        assertPublished(body, "delivery-1-" + task);
-        // ingest answers a second delivery of the version as a duplicate; dispatch is shown the event twice anyway,
-        // as when a publication older than ingest's memory of it comes again
-        assertDuplicate(body, "delivery-2-" + task);
-        republish("todoist:" + task);
-        awaitComment(task, "Done. Ready for review.");
-
-        // everything restarts; Todoist then retries its first delivery
-        first.stop();
-        ingest.close();
-        ingest = Services.run(IngestApplication.builder(), settings, 0);
-        DispatchProcess second = dispatcher("once-b", Map.of()).awaitAssigned();
-        // the restarted ingest has forgotten its recent publications and publishes the version again: the ledger,
-        // not ingest's memory, keeps it to one run
-        assertPublished(body, "delivery-1-" + task);
-        Thread.sleep(5000);
-
-        assertThat(runEvents(task).stream().filter(r -> r.getBody() instanceof RunStarted)).hasSize(1);
-        assertThat(first.agentsStarted().stream().filter(p -> p.contains(task))).hasSize(1);
-        assertThat(second.agentsStarted().stream().filter(p -> p.contains(task))).isEmpty();
-        assertThat(comments(task).stream().filter(c -> c.startsWith("Done."))).hasSize(1);
-        assertThat(second.log()).contains("already ended (SUCCEEDED), nothing started");
-    }
-
-    @Test
-    void pastTheDailySpendCeilingRunsWaitForTheNextDayAndTwoDispatchersStayWithinIt() throws Exception {
-        // the real clock, and a time zone whose midnight is a minute away: the day turns during the test
-        Instant midnight = Instant.now().plusSeconds(60).truncatedTo(ChronoUnit.SECONDS);
-        long localSecondOfDay = 86_400 - 60;
-        long offset = Math.floorMod(localSecondOfDay - midnight.minusSeconds(60).getEpochSecond(), 86_400L);
-        ZoneOffset zone = ZoneOffset.ofTotalSeconds((int) (offset >= 43_200 ? offset - 86_400 : offset));
-        Map<String, Object> spend = Map.of("nightshift.dispatch.spend.daily-ceiling-usd", 1.0, "nightshift.dispatch.spend.zone", zone.getId(),
-                "nightshift.dispatch.ceiling.default-cost-usd", 0.5);
-        List<DispatchProcess> two = List.of(dispatcher("spend-a", spend), dispatcher("spend-b", spend));
-        for (DispatchProcess d : two) {
-            d.awaitAssigned();
-        }
-        assertThat(Instant.now()).as("both dispatchers started before the day turned").isBefore(midnight.minusSeconds(15));
-
-        // each run reserves its $0.50 budget and spends $0.40; $1.00 a day: two runs fit in a day, spaced so each
-        // dispatcher has read the other's reservations when it decides
-        List<String> tasks = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            String task = newTaskId();
-            tasks.add(task);
-            assertPublished(TodoistWebhooks.itemAdded(task, PROJECT, "Spend " + task + " scenario:sleep:3 cost:0.40"), "spend-" + task);
-            Thread.sleep(1000);
-        }
-        await().atMost(Duration.ofSeconds(150)).until(() -> tasks.stream().allMatch(t -> finished(t) != null));
-
-        List<Instant> starts = tasks.stream().flatMap(t -> runEvents(t).stream()).filter(r -> r.getBody() instanceof RunStarted)
-                .map(RunEvent::getOccurredAt).sorted().toList();
-        assertThat(starts).hasSize(4);
-        assertThat(starts.stream().filter(s -> s.isBefore(midnight))).as("started before the day turned (" + midnight + ")").hasSize(2);
-        assertThat(starts.stream().filter(s -> !s.isBefore(midnight))).as("started the next day").hasSize(2);
-        List<String> waited = tasks.stream().filter(t -> comments(t).stream().anyMatch(c -> c.startsWith("Waiting: today's spend ceiling of $1.00")))
-                .toList();
-        assertThat(waited).as("each task that waited was told so once").hasSize(2)
-                .allSatisfy(t -> assertThat(comments(t).stream().filter(c -> c.startsWith("Waiting:"))).hasSize(1));
-        assertThat(tasks).allSatisfy(t -> assertThat(finished(t).getOutcome()).isEqualTo(Outcome.SUCCEEDED));
-    }
-
-    @Test
-    void aCancellationStopsARunningAgentWithinSecondsAndSkipsATaskNotStarted() throws Exception {
-        // one run at a time: the second task waits, with the listener paused
-        DispatchProcess d = dispatcher("cancel", Map.of("nightshift.dispatch.max-runs-in-flight", 1)).awaitAssigned();
-        String running = newTaskId();
-        String waiting = newTaskId();
-        String marker = "3" + Math.abs(UUID.randomUUID().getMostSignificantBits() % 1_000_000) + ".25";
-        assertPublished(TodoistWebhooks.itemAdded(running, PROJECT, "Work " + running + " scenario:sleep:" + marker), "d-" + running);
-        await().atMost(Duration.ofSeconds(30)).until(() -> d.agentsStarted().stream().anyMatch(p -> p.contains(running)));
-        assertPublished(TodoistWebhooks.itemAdded(waiting, PROJECT, "Wait " + waiting + " scenario:sleep:30"), "d-" + waiting);
-        await().atMost(Duration.ofSeconds(10)).until(() -> d.log().contains("task partitions paused"));
-
-        assertPublished(TodoistWebhooks.event("item:completed", waiting, PROJECT, "Wait"), "c-" + waiting);
-        Instant cancelled = Instant.now();
-        assertPublished(TodoistWebhooks.event("item:deleted", running, PROJECT, "Work"), "c-" + running);
-        await().atMost(Duration.ofSeconds(10)).until(() -> finished(running) != null);
-
-        RunFinished f = finished(running);
-        assertThat(f.getOutcome()).isEqualTo(Outcome.CANCELLED);
-        assertThat(f.getReason()).isEqualTo("the task was deleted in Todoist");
-        assertThat(f.getFinalAttempt()).isTrue();
-        RunEvent finishedEvent = runEvents(running).getLast();
-        assertThat(Duration.between(cancelled, finishedEvent.getOccurredAt())).isLessThan(Duration.ofSeconds(5));
-        assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")).filter(c -> c.contains(marker))).isEmpty();
-
-        awaitComment(running, "Cancelled: the task was deleted in Todoist");
-        Thread.sleep(3000);
-        assertThat(comments(running)).containsExactly("Working on it (attempt 1/3).", "Cancelled: the task was deleted in Todoist");
-        assertThat(requestsFor(running)).noneMatch(r -> r.getUrl().startsWith("/api/v1/tasks/"));
-        // the waiting one was skipped: never started, nothing said
-        assertThat(runEvents(waiting)).isEmpty();
-        assertThat(d.agentsStarted()).noneMatch(p -> p.contains(waiting));
-        assertThat(requestsFor(waiting)).isEmpty();
-    }
-
-    @Test
     void aStoppingDispatcherLetsARunFinishWithinItsShutdownWait() throws Exception {
         DispatchProcess stopping = dispatcher("finish-a", Map.of("nightshift.dispatch.shutdown-wait", "30s")).awaitAssigned();
         String task = newTaskId();
         assertPublished(TodoistWebhooks.itemAdded(task, PROJECT, "Finish " + task + " scenario:sleep:6"), "d-" + task);
         await().atMost(Duration.ofSeconds(30)).until(() -> stopping.agentsStarted().stream().anyMatch(p -> p.contains(task)));
-        DispatchProcess next = dispatcher("finish-b", Map.of()).awaitAssigned();
-        stopping.stop(); // SIGTERM while the agent works
+        stopping.stop(); // SIGTERM while the agent works: no other dispatcher could finish it for it
 
         awaitComment(task, "Done. Ready for review.");
         assertThat(runEvents(task).stream().filter(r -> r.getBody() instanceof RunStarted)).hasSize(1);
-        assertThat(next.agentsStarted()).noneMatch(p -> p.contains(task));
         assertThat(finished(task).getOutcome()).isEqualTo(Outcome.SUCCEEDED);
+        assertThat(stopping.log()).contains("Waiting up to 30s for 1 run in progress").doesNotContain("handed over 1 run(s)");
     }
 
     @Test
@@ -276,23 +174,6 @@ class DispatchClusterIT {
     }
 
     @Test
-    void aNinetySecondAgentSucceedsInADispatchOnlyJvm() throws Exception {
-        DispatchProcess d = dispatcher("long", Map.of()).awaitAssigned();
-        String task = newTaskId();
-        assertPublished(TodoistWebhooks.itemAdded(task, PROJECT, "Take your time " + task + " scenario:sleep:90"), "d-" + task);
-        await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() -> finished(task) != null);
-
-        RunFinished f = finished(task);
-        assertThat(f.getOutcome()).as(String.valueOf(f.getReason())).isEqualTo(Outcome.SUCCEEDED);
-        assertThat(Duration.ofMillis(f.getDurationMillis())).isGreaterThanOrEqualTo(Duration.ofSeconds(90));
-        assertThat(d.agentsStarted().stream().filter(p -> p.contains(task))).hasSize(1);
-    }
-
-    /**
-     * 60 tasks on 6 partitions, each delivered twice; three dispatchers, one SIGKILLed while it runs agents, a
-     * fourth started meanwhile. Every task succeeds exactly once and is reported done once.
-     */
-    @Test
     void chaos() throws Exception {
         List<DispatchProcess> started = List.of(dispatcher("chaos-a", Map.of()), dispatcher("chaos-b", Map.of()),
                 dispatcher("chaos-c", Map.of()));
@@ -303,22 +184,33 @@ class DispatchClusterIT {
         for (int i = 0; i < 60; i++) {
             String task = newTaskId();
             tasks.add(task);
+            // the kill below comes within a second of the victim's third agent start: its runs are still going
             String body = TodoistWebhooks.itemAdded(task, PROJECT, "Task " + i + " scenario:sleep:6");
             assertPublished(body, "first-" + task);
             assertDuplicate(body, "second-" + task);
         }
         // each task's event twice on nightshift.tasks, as dispatch's own dedupe must take it
-        for (String task : tasks) {
-            republish("todoist:" + task);
-        }
+        Map<String, Object> published = new HashMap<>();
+        TopicReader.readAll(Topics.TASKS).forEach(r -> published.putIfAbsent(r.key(), r.value()));
+        TopicWriter.sendAll(Topics.TASKS, tasks.stream().map(t -> Map.entry("todoist:" + t, published.get("todoist:" + t))).toList());
         DispatchProcess victim = started.get(1);
         await().atMost(Duration.ofSeconds(60)).until(() -> victim.agentsStarted().size() >= 3);
+        List<String> runningAtTheKill = victim.agentsStarted();
         Instant killed = Instant.now();
         victim.kill();
         DispatchProcess late = dispatcher("chaos-d", Map.of());
 
-        await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(2))
-                .until(() -> tasks.stream().allMatch(t -> comments(t).stream().anyMatch(c -> c.startsWith("Done."))));
+        try {
+            await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> tasks.stream().allMatch(t -> comments(t).stream().anyMatch(c -> c.startsWith("Done."))));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // say what is missing: the comments and run events of each task without its done comment
+            StringBuilder missing = new StringBuilder();
+            tasks.stream().filter(t -> comments(t).stream().noneMatch(c -> c.startsWith("Done."))).forEach(t -> missing.append(t)
+                    .append(": comments ").append(comments(t)).append("; runs ")
+                    .append(runEvents(t).stream().map(r -> r.getAttempt() + " " + r.getBody().getClass().getSimpleName()).toList()).append('\n'));
+            throw new AssertionError("no done comment within 240 s of the kill for:\n" + missing, e);
+        }
         Thread.sleep(3000);
 
         Map<String, List<String>> startsByInstance = new HashMap<>();
@@ -345,6 +237,10 @@ class DispatchClusterIT {
             }
             assertThat(comments(task).stream().filter(c -> c.startsWith("Done."))).as("done comments of %s", task).hasSize(1);
         }
+        // the kill hit runs going on: each was taken over as attempt 2 (checked above); none ran twice otherwise
+        long takenOver = tasks.stream().filter(t -> startsByInstance.values().stream().mapToLong(
+                starts -> starts.stream().filter(p -> p.contains("Task " + tasks.indexOf(t) + " ")).count()).sum() == 2).count();
+        assertThat(takenOver).as("runs taken over after the kill (the victim had started %s)", runningAtTheKill.size()).isPositive();
         assertThat(startsByInstance.entrySet().stream().filter(e -> !e.getValue().isEmpty()).count())
                 .as("instances that ran agents: %s", startsByInstance.keySet()).isGreaterThanOrEqualTo(3);
         assertThat(late.alive()).isTrue();
@@ -368,12 +264,6 @@ class DispatchClusterIT {
                 + "/webhooks/todoist", body, SECRET, deliveryId);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(r.body()).contains("\"result\":\"duplicate\"");
-    }
-
-    /** The task's published event written to nightshift.tasks once more, as it is. */
-    private static void republish(String taskKey) throws Exception {
-        Object event = TopicReader.valuesFor(Topics.TASKS, taskKey).getFirst();
-        TopicWriter.send(Topics.TASKS, taskKey, event);
     }
 
     private static boolean startedHere(DispatchProcess d, String task) throws IOException {
