@@ -1,12 +1,15 @@
 package dev.nightshift.ingest.webhook;
 
-import org.springframework.http.HttpHeaders;
+import java.util.function.UnaryOperator;
 
-/** A delivery as received: the exact bytes the sender signed, and its headers (names case-insensitive). */
-public record WebhookDelivery(byte[] body, HttpHeaders headers) {
+/**
+ * A delivery as received: the exact bytes the sender signed, and its headers (names case-insensitive, read from
+ * the request as asked: most deliveries need two or three of them, so none is copied).
+ */
+public record WebhookDelivery(byte[] body, UnaryOperator<String> headers) {
 
     /** The header's first value, or null. */
     public String header(String name) {
-        return headers.getFirst(name);
+        return headers.apply(name);
     }
 }

@@ -4,33 +4,32 @@ import dev.nightshift.ingest.publish.RetryLater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.ExceptionHandler;
-import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.stereotype.Component;
 
 /**
  * Maps refusals to their 4xx and an unreachable Kafka to 503, so the sender retries. Each is logged with its
  * reason, at most a few lines a minute: a flood of forged deliveries must not flood the log too.
  */
-@RestControllerAdvice
+@Component
 class WebhookErrors {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookErrors.class);
 
+    /** An answer: its status and its body. */
+    record Answer(HttpStatus status, WebhookResponse body) {
+    }
+
     private final ThrottledLog rejections = new ThrottledLog(20);
     private final ThrottledLog outages = new ThrottledLog(20);
 
-    @ExceptionHandler(WebhookRejected.class)
-    ResponseEntity<WebhookResponse> rejected(WebhookRejected e) {
+    Answer rejected(WebhookRejected e) {
         rejections.log(e.getMessage(), (message, left) -> log.warn("webhook rejected ({}): {}{}", e.status().value(), message, leftOut(left)));
-        return ResponseEntity.status(e.status()).body(WebhookResponse.error(e.reason(), e.getMessage()));
+        return new Answer(e.status(), WebhookResponse.error(e.reason(), e.getMessage()));
     }
 
-    @ExceptionHandler(RetryLater.class)
-    ResponseEntity<WebhookResponse> unavailable(RetryLater e) {
+    Answer unavailable(RetryLater e) {
         outages.log(e.getMessage(), (message, left) -> log.error("webhook not accepted, the sender will retry: {}{}", message, leftOut(left)));
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                .body(WebhookResponse.error("unavailable", "event could not be stored; retry later"));
+        return new Answer(HttpStatus.SERVICE_UNAVAILABLE, WebhookResponse.error("unavailable", "event could not be stored; retry later"));
     }
 
     private static String leftOut(long left) {
