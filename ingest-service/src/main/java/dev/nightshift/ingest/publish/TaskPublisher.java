@@ -12,8 +12,13 @@ import dev.nightshift.events.TaskEvent;
 import dev.nightshift.events.TaskRequested;
 import dev.nightshift.events.Topics;
 import dev.nightshift.ingest.IngestProperties;
+import dev.nightshift.observability.KafkaTraces;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
@@ -33,10 +38,14 @@ public class TaskPublisher {
     private final RecentPublications recent;
     private final IngestProperties properties;
     private final Timer published;
+    private final Tracer tracer;
+    private final KafkaTraces traces;
 
     public TaskPublisher(KafkaTemplate<String, TaskEvent> template, RecentPublications recent, IngestProperties properties,
-            MeterRegistry meters) {
+            MeterRegistry meters, ObjectProvider<Tracer> tracer, KafkaTraces traces) {
         this.template = template;
+        this.tracer = tracer.getIfAvailable(() -> Tracer.NOOP);
+        this.traces = traces;
         this.recent = recent;
         this.properties = properties;
         this.published = Timer.builder("nightshift.ingest.publish")
@@ -87,10 +96,18 @@ public class TaskPublisher {
         };
     }
 
+    /**
+     * The record carries the trace in its headers (W3C {@code traceparent}), put there by hand rather than by an
+     * observation of every send: the trace of the request it answers (a webhook's server span), or a new one for
+     * work no request started (a poll, a schedule). Dispatch's listener continues it either way.
+     */
     private void send(TaskEvent event) {
+        ProducerRecord<String, TaskEvent> record = new ProducerRecord<>(Topics.TASKS, event.getTaskKey(), event);
+        Span current = tracer.currentSpan();
+        Span span = current != null ? current : traces.start(null, "nightshift.tasks send");
         try {
-            template.send(Topics.TASKS, event.getTaskKey(), event)
-                    .get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            traces.inject(span, record.headers());
+            template.send(record).get(properties.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RetryLater("interrupted while waiting for Kafka", e);
@@ -102,6 +119,10 @@ public class TaskPublisher {
         } catch (RuntimeException e) {
             // the serializer (schema registry) and metadata waits fail synchronously
             throw new RetryLater("could not publish " + event.getTaskKey() + ": " + rootMessage(e), e);
+        } finally {
+            if (current == null) {
+                span.end();
+            }
         }
     }
 
