@@ -1,8 +1,10 @@
 package dev.nightshift.signing;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.apicurio.registry.serde.avro.AvroSerdeConfig;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serializer;
 
@@ -27,7 +29,10 @@ public class SignedSerializer<T> implements Serializer<T> {
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
         key = SigningKeys.of(configs).signing();
-        delegate.configure(configs, isKey);
+        Map<String, Object> withProvider = new HashMap<>(configs);
+        // unless a producer names its own: Apicurio's provider fingerprints the schema for every record written
+        withProvider.putIfAbsent(AvroSerdeConfig.AVRO_DATUM_PROVIDER, OneWriterPerClass.class.getName());
+        delegate.configure(withProvider, isKey);
     }
 
     @Override

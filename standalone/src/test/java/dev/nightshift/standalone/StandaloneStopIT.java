@@ -149,8 +149,10 @@ class StandaloneStopIT {
                 "-Dnightshift.dispatch.keep-workspaces=true",
                 "-Dnightshift.dispatch.kill-grace=2s"));
         jvmOptions.addAll(List.of(options));
-        // setsid: the jar leads a process group of its own, which the test signals as a terminal signals its foreground group
-        List<String> cmd = new ArrayList<>(List.of("setsid"));
+        // setsid: the jar leads a process group of its own, which the test signals as a terminal signals its foreground group;
+        // env --default-signal: Ctrl-C works as at a terminal even when the test run was started in the background (a
+        // non-interactive shell's `cmd &` ignores SIGINT, children inherit that, and the JVM then ignores it too)
+        List<String> cmd = new ArrayList<>(List.of("setsid", "env", "--default-signal=INT"));
         cmd.addAll(StandaloneLaunch.jar(jvmOptions.toArray(String[]::new)));
         ProcessBuilder builder = StandaloneLaunch.builder(cmd, output, standIn.dir().resolve("nightshift-data"), workers,
                 new StandaloneLaunch.Ports(kafka, registry, ingest));
@@ -164,7 +166,7 @@ class StandaloneStopIT {
         return builder;
     }
 
-    /** Setsid execs in place (a child of the JVM leads no group), so the process is the jar's JVM, leading its group. */
+    /** Setsid and env exec in place (a child of the JVM leads no group), so the process is the jar's JVM, leading its group. */
     private static Process started(ProcessBuilder builder, Path output) throws IOException {
         Process nightshift = StandaloneLaunch.awaitRunning(builder.start(), output, Duration.ofSeconds(150));
         assertThat(processGroup(nightshift.pid())).as("leads its process group").isEqualTo(nightshift.pid());

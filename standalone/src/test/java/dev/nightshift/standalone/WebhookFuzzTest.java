@@ -49,7 +49,7 @@ import tools.jackson.databind.node.ObjectNode;
 @Timeout(600)
 class WebhookFuzzTest {
 
-    private static final int CASES = Integer.getInteger("nightshift.fuzz.cases", 10_000);
+    private static final int CASES = Integer.getInteger("nightshift.fuzz.cases", 3_000);
     private static final long SEED = Long.getLong("nightshift.fuzz.seed", System.nanoTime());
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -18,11 +18,14 @@ public final class ReportTopics {
 
     /**
      * Made as dispatch and report make them: nightshift.runs with dispatch's default partitions (fewer would be
-     * raised by a dispatcher started later, unseen by a running report's consumer for minutes).
+     * raised by a dispatcher started later, unseen by a running report's consumer for minutes), and nightshift.tasks,
+     * which report's sinks follow for cancellations: without it report's warm-up waits its full 30 s for their
+     * assignment.
      */
     public static void create() throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, SharedInfrastructure.get().bootstrapServers()))) {
-            for (NewTopic topic : List.of(new NewTopic(Topics.RUNS, 6, (short) 1), new NewTopic(Topics.WRITES, 3, (short) 1))) {
+            for (NewTopic topic : List.of(new NewTopic(Topics.RUNS, 6, (short) 1), new NewTopic(Topics.TASKS, 6, (short) 1),
+                    new NewTopic(Topics.WRITES, 3, (short) 1))) {
                 try {
                     admin.createTopics(List.of(topic)).all().get();
                 } catch (ExecutionException e) {
