@@ -30,6 +30,11 @@ public final class DispatchProcess implements AutoCloseable {
      * @param settings dispatch settings on top of the ones every test dispatcher shares
      */
     public static DispatchProcess start(String name, Path dir, Path agent, Map<String, ?> settings) throws IOException {
+        return start(name, dir, agent, settings, ServiceProcess.DEFAULT_MAX_HEAP);
+    }
+
+    /** @param maxHeap its -Xmx, e.g. {@code 2g} */
+    public static DispatchProcess start(String name, Path dir, Path agent, Map<String, ?> settings, String maxHeap) throws IOException {
         Path workspaces = Files.createDirectories(dir.resolve("workspaces").resolve(name));
         workspaces.toFile().setExecutable(true, false);
         Map<String, Object> all = new LinkedHashMap<>();
@@ -46,7 +51,7 @@ public final class DispatchProcess implements AutoCloseable {
         all.put("nightshift.dispatch.spend.daily-ceiling-usd", 1_000_000);
         all.putAll(settings); // a test's own settings win
         return new DispatchProcess(name, workspaces,
-                ServiceProcess.start(name, "dev.nightshift.dispatch.DispatchApplication", dir.resolve(name + ".log"), all));
+                ServiceProcess.start(name, "dev.nightshift.dispatch.DispatchApplication", dir.resolve(name + ".log"), all, maxHeap));
     }
 
     /** Waits until it owns task partitions and has read their ledger: it is part of the group. */

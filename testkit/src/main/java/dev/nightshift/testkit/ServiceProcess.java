@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServiceProcess implements AutoCloseable {
 
+    /** The -Xmx of every service a test starts, unless its caller asks for another. */
+    public static final String DEFAULT_MAX_HEAP = "256m";
+
     private final String name;
     private final Process process;
     private final Path log;
@@ -37,6 +40,12 @@ public final class ServiceProcess implements AutoCloseable {
      * @param settings  its settings on top of the broker's and the registry's (a test's own win)
      */
     public static ServiceProcess start(String name, String mainClass, Path log, Map<String, ?> settings) throws IOException {
+        return start(name, mainClass, log, settings, DEFAULT_MAX_HEAP);
+    }
+
+    /** @param maxHeap its -Xmx, e.g. {@code 2g}: for a bench that loads it with more than a test does */
+    public static ServiceProcess start(String name, String mainClass, Path log, Map<String, ?> settings, String maxHeap)
+            throws IOException {
         SharedInfrastructure infra = SharedInfrastructure.get();
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("server.port", 0);
@@ -45,7 +54,7 @@ public final class ServiceProcess implements AutoCloseable {
         all.put("logging.include-application-name", false);
         all.putAll(settings); // a repeated argument would be joined, not replaced
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass));
+                "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass));
         all.forEach((k, v) -> cmd.add("--" + k + "=" + v));
         Files.createDirectories(log.toAbsolutePath().getParent());
         long logStart = Files.exists(log) ? Files.size(log) : 0;
