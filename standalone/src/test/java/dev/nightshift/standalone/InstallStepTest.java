@@ -83,7 +83,7 @@ class InstallStepTest {
         if ("1".equals(System.getenv("NIGHTSHIFT_REQUIRE_SANDBOX")) || result.exit() == 0) {
             assertThat(result.exit()).as(result.output()).isZero();
             assertThat(result.lines()).as("quiet and straight to the build: nothing installed, nothing asked")
-                    .startsWith(BUILD + " -B verify").containsAll(REQUIREMENTS);
+                    .startsWith(BUILD + " -B -T 2 verify").containsAll(REQUIREMENTS);
         } else {
             assertThat(result.exit()).as(result.output()).isEqualTo(1);
             assertThat(result.output()).contains("./nightshift test needs what is not installed here:").doesNotContain(BUILD);
