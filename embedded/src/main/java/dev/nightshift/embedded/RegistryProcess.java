@@ -40,7 +40,15 @@ public final class RegistryProcess implements AutoCloseable {
      * @param log      where its output goes
      */
     public static RegistryProcess start(Path home, Path dataDir, int port, int managementPort, Path log) throws IOException {
-        return start(List.of(), home, dataDir, port, managementPort, log);
+        return start(List.of(), List.of(), home, dataDir, port, managementPort, log);
+    }
+
+    /**
+     * As {@link #start}, for a registry that lives as long as a test run or a bench: C1 only and the serial collector,
+     * as it starts on cores its callers share and serves little once the serdes have cached their schemas.
+     */
+    public static RegistryProcess startShortLived(Path home, Path dataDir, int port, int managementPort, Path log) throws IOException {
+        return start(List.of(), List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), home, dataDir, port, managementPort, log);
     }
 
     /**
@@ -49,10 +57,10 @@ public final class RegistryProcess implements AutoCloseable {
      */
     public static RegistryProcess startApartFromTheTerminal(Path setsid, Path home, Path dataDir, int port, int managementPort, Path log)
             throws IOException {
-        return start(List.of(setsid.toString()), home, dataDir, port, managementPort, log);
+        return start(List.of(setsid.toString()), List.of(), home, dataDir, port, managementPort, log);
     }
 
-    private static RegistryProcess start(List<String> launcher, Path home, Path dataDir, int port, int managementPort, Path log)
+    private static RegistryProcess start(List<String> launcher, List<String> jvmOptions, Path home, Path dataDir, int port, int managementPort, Path log)
             throws IOException {
         Path jar = home.toAbsolutePath().resolve("quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
@@ -61,7 +69,9 @@ public final class RegistryProcess implements AutoCloseable {
         }
         List<String> cmd = new ArrayList<>(launcher);
         cmd.addAll(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of(
                 "-Xmx384m",
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port,

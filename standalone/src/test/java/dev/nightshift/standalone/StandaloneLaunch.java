@@ -54,7 +54,9 @@ final class StandaloneLaunch {
     }
 
     private static List<String> java(String... jvmOptions) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        // C1 only and the serial collector: a test's standalone lives a minute on cores the whole test run shares
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         command.addAll(List.of(jvmOptions));
         return command;
     }

@@ -54,7 +54,7 @@ public final class ServiceProcess implements AutoCloseable {
         all.put("logging.include-application-name", false);
         all.putAll(settings); // a repeated argument would be joined, not replaced
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), mainClass));
+                "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), mainClass));
         all.forEach((k, v) -> cmd.add("--" + k + "=" + v));
         Files.createDirectories(log.toAbsolutePath().getParent());
         long logStart = Files.exists(log) ? Files.size(log) : 0;

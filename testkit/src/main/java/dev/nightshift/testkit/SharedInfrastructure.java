@@ -45,7 +45,7 @@ public record SharedInfrastructure(String bootstrapServers, String registryBase,
     private static SharedInfrastructure embedded() throws Exception {
         Path dir = Files.createTempDirectory("nightshift-test-infra-");
         EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"), freePort(), freePort());
-        RegistryProcess registry = RegistryProcess.start(registryHome(), null, freePort(), freePort(), dir.resolve("registry.log"));
+        RegistryProcess registry = RegistryProcess.startShortLived(registryHome(), null, freePort(), freePort(), dir.resolve("registry.log"));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             registry.close();
             broker.close();
