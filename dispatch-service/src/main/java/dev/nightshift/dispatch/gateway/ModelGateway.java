@@ -59,6 +59,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelGateway implements AutoCloseable {
 
+    /** The pool's threads besides the doors' (its reserved threads, housekeeping), with room to spare. */
+    private static final int POOL_HEADROOM = 64;
     private static final Logger log = LoggerFactory.getLogger(ModelGateway.class);
     /** Where an agent in a sandbox with its own network reaches its door. */
     public static final int SANDBOX_PORT = 4000;
@@ -88,6 +90,7 @@ public final class ModelGateway implements AutoCloseable {
     private final MeterRegistry meters;
     private final Path directory;
     private final Server server;
+    private final QueuedThreadPool threads;
     private final HttpClient client;
     private final Map<Connector, Door> doors = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
@@ -100,7 +103,7 @@ public final class ModelGateway implements AutoCloseable {
         // traversable but not listable: a sandbox's bind mount of its own socket needs the path, nothing more
         this.directory = Files.createTempDirectory("nightshift-gateway-", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx--x--x")));
-        QueuedThreadPool threads = new QueuedThreadPool();
+        this.threads = new QueuedThreadPool();
         threads.setName("model-gateway");
         // a request waits on the provider for minutes: on a virtual thread, not one of the pool's
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -252,6 +255,12 @@ public final class ModelGateway implements AutoCloseable {
             // known before it listens: its first request finds its run
             doors.put(connector, this);
             server.addConnector(connector);
+            // an open door leases an acceptor and a selector thread from the pool: the pool grows with the doors (a
+            // fixed 200 refused the 100th run of max-runs-in-flight 100)
+            int needed = 2 * server.getConnectors().length + POOL_HEADROOM;
+            if (threads.getMaxThreads() < needed) {
+                threads.setMaxThreads(needed);
+            }
             try {
                 connector.start();
             } catch (Exception e) {

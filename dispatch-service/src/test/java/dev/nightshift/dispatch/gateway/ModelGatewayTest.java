@@ -308,6 +308,25 @@ class ModelGatewayTest {
         assertThat(door.account().metered().requests()).isEqualTo(1);
     }
 
+    @Test
+    void aHundredAndFiftyRunsAtOnceEachGetTheirDoorOnBothSides() throws Exception {
+        StandInModelApi api = closed(StandInModelApi.anthropic(KEY));
+        ModelGateway gateway = gateway(Provider.ANTHROPIC, api.baseUri(), new Credential.ApiKey(KEY, "test"));
+        List<ModelGateway.Door> doors = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            ModelGateway.Door door = closed(gateway.open("run-" + i, Provider.ANTHROPIC, 5.0));
+            door.hostPort(); // the loopback side too, as where there is no sandbox: two connectors per run
+            doors.add(door);
+        }
+        // the last door opened answers as the first did (a pool of 200 threads refused the 100th door)
+        for (ModelGateway.Door door : List.of(doors.getFirst(), doors.getLast())) {
+            HttpResponse<String> answer = post(door, "/v1/messages", MESSAGE.formatted(false), "authorization", "Bearer " + door.token(),
+                    "anthropic-version", "2023-06-01");
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        }
+        assertThat(api.requests()).hasSize(2);
+    }
+
     private static byte[] readAll(SocketChannel socket) throws IOException {
         java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
         ByteBuffer buffer = ByteBuffer.allocate(8192);
