@@ -30,11 +30,12 @@ public final class DispatchProcess implements AutoCloseable {
      * @param settings dispatch settings on top of the ones every test dispatcher shares
      */
     public static DispatchProcess start(String name, Path dir, Path agent, Map<String, ?> settings) throws IOException {
-        return start(name, dir, agent, settings, ServiceProcess.DEFAULT_MAX_HEAP);
+        return start(name, dir, agent, settings, ServiceProcess.TEST_JVM);
     }
 
-    /** @param maxHeap its -Xmx, e.g. {@code 2g} */
-    public static DispatchProcess start(String name, Path dir, Path agent, Map<String, ?> settings, String maxHeap) throws IOException {
+    /** @param jvmOptions its JVM's options, e.g. a bench's heap and the JIT and collector as deployed */
+    public static DispatchProcess start(String name, Path dir, Path agent, Map<String, ?> settings, List<String> jvmOptions)
+            throws IOException {
         Path workspaces = Files.createDirectories(dir.resolve("workspaces").resolve(name));
         workspaces.toFile().setExecutable(true, false);
         Map<String, Object> all = new LinkedHashMap<>();
@@ -51,7 +52,7 @@ public final class DispatchProcess implements AutoCloseable {
         all.put("nightshift.dispatch.spend.daily-ceiling-usd", 1_000_000);
         all.putAll(settings); // a test's own settings win
         return new DispatchProcess(name, workspaces,
-                ServiceProcess.start(name, "dev.nightshift.dispatch.DispatchApplication", dir.resolve(name + ".log"), all, maxHeap));
+                ServiceProcess.start(name, "dev.nightshift.dispatch.DispatchApplication", dir.resolve(name + ".log"), all, jvmOptions));
     }
 
     /** Waits until it owns task partitions and has read their ledger: it is part of the group. */

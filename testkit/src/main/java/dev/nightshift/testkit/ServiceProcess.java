@@ -18,8 +18,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServiceProcess implements AutoCloseable {
 
-    /** The -Xmx of every service a test starts, unless its caller asks for another. */
-    public static final String DEFAULT_MAX_HEAP = "256m";
+    /**
+     * The JVM of every service a test starts, unless its caller asks for another: a small heap, and C1 only with the
+     * serial collector, as it lives minutes on cores the whole test run shares.
+     */
+    public static final List<String> TEST_JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
     private final String name;
     private final Process process;
@@ -40,11 +43,11 @@ public final class ServiceProcess implements AutoCloseable {
      * @param settings  its settings on top of the broker's and the registry's (a test's own win)
      */
     public static ServiceProcess start(String name, String mainClass, Path log, Map<String, ?> settings) throws IOException {
-        return start(name, mainClass, log, settings, DEFAULT_MAX_HEAP);
+        return start(name, mainClass, log, settings, TEST_JVM);
     }
 
-    /** @param maxHeap its -Xmx, e.g. {@code 2g}: for a bench that loads it with more than a test does */
-    public static ServiceProcess start(String name, String mainClass, Path log, Map<String, ?> settings, String maxHeap)
+    /** @param jvmOptions its JVM's options, e.g. a bench's heap and the JIT and collector as deployed */
+    public static ServiceProcess start(String name, String mainClass, Path log, Map<String, ?> settings, List<String> jvmOptions)
             throws IOException {
         SharedInfrastructure infra = SharedInfrastructure.get();
         Map<String, Object> all = new LinkedHashMap<>();
@@ -53,8 +56,9 @@ public final class ServiceProcess implements AutoCloseable {
         all.put("nightshift.registry-url", infra.registryUrl());
         all.put("logging.include-application-name", false);
         all.putAll(settings); // a repeated argument would be joined, not replaced
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + maxHeap, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), mainClass));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         all.forEach((k, v) -> cmd.add("--" + k + "=" + v));
         Files.createDirectories(log.toAbsolutePath().getParent());
         long logStart = Files.exists(log) ? Files.size(log) : 0;
