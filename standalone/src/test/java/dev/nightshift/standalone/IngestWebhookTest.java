@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -19,6 +20,7 @@ import dev.nightshift.events.TodoistOutput;
 import dev.nightshift.events.TodoistTask;
 import dev.nightshift.events.Topics;
 import dev.nightshift.ingest.IngestApplication;
+import dev.nightshift.ingest.todoist.TodoistSignature;
 import dev.nightshift.testkit.SharedInfrastructure;
 import dev.nightshift.testkit.TestSigningKey;
 import dev.nightshift.testkit.TodoistWebhooks;
@@ -190,6 +192,24 @@ class IngestWebhookTest {
                 RunningNightshift.CLIENT_SECRET, "no-project");
         assertThat(noProject.statusCode()).isEqualTo(400);
         assertThat(noProject.body()).contains("event_data.project_id");
+        assertThat(published(taskId)).isEmpty();
+    }
+
+    @Test
+    void anotherMethodThanPostIs405NamingPostAndPublishesNothing() throws Exception {
+        String taskId = EndToEndTest.newTaskId();
+        String body = TodoistWebhooks.itemAdded(taskId, RunningNightshift.PROJECT_ID, "Write something");
+        HttpClient http = HttpClient.newHttpClient();
+        for (String method : new String[] {"GET", "PUT", "DELETE"}) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(nightshift.webhookUrl()))
+                    .header("Content-Type", "application/json")
+                    .header("X-Todoist-Hmac-SHA256", TodoistSignature.sign(body.getBytes(StandardCharsets.UTF_8), RunningNightshift.CLIENT_SECRET))
+                    .method(method, method.equals("PUT") ? HttpRequest.BodyPublishers.ofString(body) : HttpRequest.BodyPublishers.noBody())
+                    .build();
+            HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(method).isEqualTo(405);
+            assertThat(r.headers().firstValue("Allow")).as(method).hasValue("POST");
+        }
         assertThat(published(taskId)).isEmpty();
     }
 
