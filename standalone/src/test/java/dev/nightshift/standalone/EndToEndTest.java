@@ -262,13 +262,14 @@ class EndToEndTest {
         awaitRequests(taskId, 4);
         String runId = runEvents(taskId).getFirst().getRunId();
         assertThat(nightshift.workspaces.resolve(runId)).doesNotExist();
-        // no process of it is left in any run cgroup (dispatch runs in this JVM, so under this process's own);
-        // the emptied groups themselves are kept for later runs
-        // (other tests' runs share them, so: until every one is empty)
+        // no process of it is left in any run cgroup (dispatch runs in this JVM, so in the groups named after this
+        // process: another test JVM's dispatcher keeps its own beside them); the emptied groups themselves are kept for
+        // later runs (other tests' runs share them, so: until every one is empty)
+        String ours = "p" + ProcessHandle.current().pid() + "-";
         RunCgroups.forThisProcess().ifPresent(cgroups -> await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             for (Path controller : List.of(cgroups.memory(), cgroups.pids())) {
                 try (Stream<Path> groups = Files.list(controller)) {
-                    for (Path group : groups.filter(Files::isDirectory).toList()) {
+                    for (Path group : groups.filter(Files::isDirectory).filter(g -> g.getFileName().toString().startsWith(ours)).toList()) {
                         assertThat(Files.readAllLines(group.resolve("cgroup.procs"))).as("processes in %s", group).isEmpty();
                     }
                 }
