@@ -43,12 +43,10 @@ public final class RegistryProcess implements AutoCloseable {
         return start(List.of(), List.of(), home, dataDir, port, managementPort, log);
     }
 
-    /**
-     * As {@link #start}, for a registry that lives as long as a test run or a bench: C1 only and the serial collector,
-     * as it starts on cores its callers share and serves little once the serdes have cached their schemas.
-     */
-    public static RegistryProcess startShortLived(Path home, Path dataDir, int port, int managementPort, Path log) throws IOException {
-        return start(List.of(), List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"), home, dataDir, port, managementPort, log);
+    /** As {@link #start}, with these options for its JVM (a test run's, for one). */
+    public static RegistryProcess start(Path home, Path dataDir, int port, int managementPort, Path log, List<String> jvmOptions)
+            throws IOException {
+        return start(List.of(), jvmOptions, home, dataDir, port, managementPort, log);
     }
 
     /**

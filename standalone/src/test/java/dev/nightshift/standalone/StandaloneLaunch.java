@@ -16,6 +16,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import dev.nightshift.testkit.ServiceProcess;
 import dev.nightshift.testkit.SharedInfrastructure;
 
 /**
@@ -54,9 +55,8 @@ final class StandaloneLaunch {
     }
 
     private static List<String> java(String... jvmOptions) {
-        // C1 only and the serial collector: a test's standalone lives a minute on cores the whole test run shares
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(ServiceProcess.SHORT_LIVED_JVM);
         command.addAll(List.of(jvmOptions));
         return command;
     }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A service as deployed: its own JVM running its main class (from this JVM's class path) on the shared broker and
@@ -19,10 +20,13 @@ import java.util.concurrent.TimeUnit;
 public final class ServiceProcess implements AutoCloseable {
 
     /**
-     * The JVM of every service a test starts, unless its caller asks for another: a small heap, and C1 only with the
-     * serial collector, as it lives minutes on cores the whole test run shares.
+     * For every JVM a test starts (the registry, services, the packaged jar): C1 only and the serial collector, as it
+     * lives minutes on cores the whole test run shares. The build gives the test JVMs themselves the same (argLine).
      */
-    public static final List<String> TEST_JVM = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+    public static final List<String> SHORT_LIVED_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+    /** The JVM of every service a test starts, unless its caller asks for another: a small heap, short-lived. */
+    public static final List<String> TEST_JVM = Stream.concat(Stream.of("-Xmx256m"), SHORT_LIVED_JVM.stream()).toList();
 
     private final String name;
     private final Process process;

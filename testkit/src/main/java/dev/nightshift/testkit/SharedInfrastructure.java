@@ -45,7 +45,8 @@ public record SharedInfrastructure(String bootstrapServers, String registryBase,
     private static SharedInfrastructure embedded() throws Exception {
         Path dir = Files.createTempDirectory("nightshift-test-infra-");
         EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"), freePort(), freePort());
-        RegistryProcess registry = RegistryProcess.startShortLived(registryHome(), null, freePort(), freePort(), dir.resolve("registry.log"));
+        RegistryProcess registry = RegistryProcess.start(registryHome(), null, freePort(), freePort(), dir.resolve("registry.log"),
+                ServiceProcess.SHORT_LIVED_JVM);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             registry.close();
             broker.close();
