@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -190,6 +191,27 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
             launcher.addAll(List.of("--ro-bind", binaryDir.toString(), binaryDir.toString()));
         }
         StringBuilder prelude = new StringBuilder(run.share() instanceof UidSlots.Slot slot ? slot.sandboxCommands() : "");
+        // the agent's environment is bwrap's own, which it passes on: a value on the command line would be in
+        // /proc/PID/cmdline for anyone to read, inside the sandbox (its pid 1) and on the host (ps)
+        Map<String, String> env = new HashMap<>(environment);
+        Map<Integer, String> bridged = new LinkedHashMap<>();
+        if (run.door() != null) {
+            bridged.put(PROXY_PORT, bind(launcher, run.door().socket(), EGRESS_SOCKET));
+            for (String name : List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")) {
+                env.put(name, PROXY_URL);
+            }
+            // the host services are on the sandbox's own loopback, never through the proxy
+            env.put("NO_PROXY", "127.0.0.1,localhost");
+            env.put("no_proxy", "127.0.0.1,localhost");
+        }
+        if (!(run.confinement().network() instanceof Network.Host)) {
+            for (HostService service : run.confinement().services()) {
+                bridged.put(service.sandboxPort(), bind(launcher, service.socket(), "/nightshift/service-" + service.sandboxPort() + ".sock"));
+            }
+        }
+        LoopbackBridges bridges = new LoopbackBridges(socat, bridged, LoopbackBridges.PATIENCE_SECONDS);
+        // the bridges start first and the workspace is filled while they do
+        prelude.append(bridges.start());
         if (run.kept() != null) {
             launcher.addAll(List.of("--bind", run.kept().toString(), WORKSPACE));
         } else {
@@ -201,37 +223,16 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
             }
         }
         launcher.addAll(List.of("--chdir", WORKSPACE));
-        // the agent's environment is bwrap's own, which it passes on: a value on the command line would be in
-        // /proc/PID/cmdline for anyone to read, inside the sandbox (its pid 1) and on the host (ps)
-        Map<String, String> env = new HashMap<>(environment);
-        if (run.door() != null) {
-            bridge(launcher, prelude, run.door().socket(), EGRESS_SOCKET, PROXY_PORT);
-            for (String name : List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")) {
-                env.put(name, PROXY_URL);
-            }
-            // the host services are on the sandbox's own loopback, never through the proxy
-            env.put("NO_PROXY", "127.0.0.1,localhost");
-            env.put("no_proxy", "127.0.0.1,localhost");
-        }
-        if (!(run.confinement().network() instanceof Network.Host)) {
-            for (HostService service : run.confinement().services()) {
-                bridge(launcher, prelude, service.socket(), "/nightshift/service-" + service.sandboxPort() + ".sock", service.sandboxPort());
-            }
-        }
+        prelude.append(bridges.awaitListening());
         launcher.add("--");
         return new Launch(launcher, prelude.toString(), false, command, Map.copyOf(env),
                 run.kept() != null ? run.kept() : Path.of("/"), null);
     }
 
-    /**
-     * Binds a host socket into the sandbox and has socat listen for it on the sandbox's loopback {@code port},
-     * before the agent may start: the port in LISTEN state (0A) in /proc/net/tcp, as a hex address:port.
-     */
-    private void bridge(List<String> launcher, StringBuilder prelude, Path socket, String inside, int port) {
+    /** Binds a host socket into the sandbox at {@code inside}, for a {@link LoopbackBridges} bridge. */
+    private static String bind(List<String> launcher, Path socket, String inside) {
         launcher.addAll(List.of("--bind", socket.toString(), inside));
-        prelude.append(socat).append(" TCP-LISTEN:").append(port).append(",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:")
-                .append(inside).append(" & until grep -q ' 0100007F:").append("%04X".formatted(port))
-                .append(" 00000000:0000 0A' /proc/net/tcp; do sleep 0.001; done && ");
+        return inside;
     }
 
     private void chown(Path workspace, int uid) throws IOException {

@@ -3,6 +3,12 @@ package dev.nightshift.dispatch.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -93,6 +99,36 @@ class BubblewrapTest {
     }
 
     @Test
+    void theBridgesListenAndTheTemplateIsInPlaceBeforeTheAgentStarts() throws Exception {
+        Path template = Files.createDirectories(root.resolve("templates/coder"));
+        for (int i = 0; i < 200; i++) {
+            Files.writeString(template.resolve("file-" + i), "content " + i + "\n");
+        }
+        Path socket = root.resolve("service.sock");
+        try (ServerSocketChannel service = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            service.bind(UnixDomainSocketAddress.of(socket));
+            Thread.ofVirtual().start(() -> {
+                try (SocketChannel client = service.accept()) {
+                    client.write(ByteBuffer.wrap("hello from the host\n".getBytes(StandardCharsets.UTF_8)));
+                } catch (IOException e) {
+                    // the test's assertion names what is missing
+                }
+            });
+            Confinement bridged = new Confinement(new Network.Allowlist(List.of("example.org")), properties.sandbox().limits().toRunLimits(),
+                    List.of(new SocketService(socket, 8089)));
+
+            // the agent's first commands: no wait of its own
+            List<String> out = run(template, bridged, """
+                    ls | wc -l
+                    grep -c ' 0100007F:[0-9A-F]* 00000000:0000 0A' /proc/net/tcp
+                    bash -c 'exec 3<>/dev/tcp/127.0.0.1/8089 && head -1 <&3'
+                    """);
+
+            assertThat(out).containsExactly("200", "2", "hello from the host");
+        }
+    }
+
+    @Test
     void linksInATemplateLeadToNothingOfTheHostsAndAreNotChownedThrough() throws Exception {
         Path secret = Files.writeString(root.resolve("service-secret.txt"), "s3cret");
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
@@ -168,6 +204,14 @@ class BubblewrapTest {
         assertThat(lines).containsExactly("ready", "saved");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
         assertThat(AgentProcessTest.survivors(marker)).isEmpty();
+    }
+
+    /** A host service that is only its socket, for tests that need one bridged in. */
+    record SocketService(Path socket, int sandboxPort) implements HostService {
+        @Override
+        public int hostPort() {
+            throw new UnsupportedOperationException("bridged only");
+        }
     }
 
     private List<String> run(Path template, Confinement confinement, String script) throws IOException {
