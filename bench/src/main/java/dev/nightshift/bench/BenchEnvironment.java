@@ -17,7 +17,15 @@ final class BenchEnvironment {
                 + "- machine: " + Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), "
                 + shell("free -g | awk '/Mem:/{print $2}'") + " GiB\n"
                 + "- java: " + System.getProperty("java.version") + "\n"
-                + "- sandbox: " + shell("command -v bwrap >/dev/null && echo bubblewrap || echo none") + "\n";
+                + "- sandbox: " + shell("command -v bwrap >/dev/null && echo bubblewrap || echo none") + "\n"
+                + "- process start: " + processStartMillis() + " ms (a fork and exec of /bin/true by bash, mean of 200: machines"
+                + " differ most in this, and runs start processes)\n";
+    }
+
+    private static String processStartMillis() throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        shell("for i in $(seq 200); do /bin/true; done");
+        return "%.1f".formatted((System.nanoTime() - start) / 1e6 / 200);
     }
 
     static String shell(String command) throws IOException, InterruptedException {
