@@ -80,7 +80,7 @@ public final class SandboxBench {
             Variant sandboxedNone = new Variant("sandboxed, network none", () -> sandboxed(agents, sandbox, none, noop, env));
             Variant sandboxedAllowlist = new Variant("sandboxed, network allowlist (egress door, socat bridge)",
                     () -> sandboxed(agents, sandbox, allowlist, noop, env));
-            Variant asAgentsRun = new Variant("sandboxed as agents run (allowlist and a model gateway door: two bridges)",
+            Variant asAgentsRun = new Variant("sandboxed as agents run (allowlist and a model gateway door; one bridge since the egress door relays to the gateway, two before)",
                     () -> sandboxed(agents, sandbox, allowlist.withServices(List.of(door)), noop, env));
             List<Variant> variants = List.of(bare, bwrapAlone, sandboxedNone, sandboxedAllowlist, asAgentsRun);
             for (int i = 0; i < WARM_UP + RUNS; i++) {

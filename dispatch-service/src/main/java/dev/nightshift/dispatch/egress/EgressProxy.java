@@ -60,8 +60,8 @@ public final class EgressProxy implements AutoCloseable {
 
     private static Counter connections(MeterRegistry meters, Outcome outcome) {
         return Counter.builder("nightshift.dispatch.egress.connections")
-                .description("connections to sandboxes' egress doors by outcome: allowed, refused (allowlist), refused_address, "
-                        + "unresolved, invalid, over_limit, head_timeout, sni_mismatch, unreachable")
+                .description("connections to sandboxes' egress doors by outcome: allowed, relayed (to the run's model gateway),"
+                        + " refused (allowlist), refused_address, unresolved, invalid, over_limit, head_timeout, sni_mismatch, unreachable")
                 .tag("outcome", outcome.tag())
                 .register(meters);
     }
@@ -100,6 +100,17 @@ public final class EgressProxy implements AutoCloseable {
      * @param uid the uid the run's processes run as: the socket's owner (and group), the only one who may connect
      */
     public Door open(String runId, List<String> allowed, int uid) throws IOException {
+        return open(runId, allowed, uid, null);
+    }
+
+    /**
+     * One run's door out that is also its way to one host service: a request in origin form ({@code POST /v1/messages
+     * HTTP/1.1}, what a client sends to this door as to a server, as it does for 127.0.0.1 under NO_PROXY) is handed
+     * to {@code relay} as it came, so that service needs no bridge of its own in the sandbox.
+     *
+     * @param relay the run's own socket of that service (its model gateway door); null for none, and such requests are refused
+     */
+    public Door open(String runId, List<String> allowed, int uid, Path relay) throws IOException {
         EgressRules rules = new EgressRules(allowed, pinned, resolver);
         Path socket = directory.resolve(runId.replaceAll("[^A-Za-z0-9._-]", "_") + ".sock");
         Files.deleteIfExists(socket);
@@ -117,7 +128,7 @@ public final class EgressProxy implements AutoCloseable {
             Files.deleteIfExists(socket);
             throw e;
         }
-        Door door = new Door(runId, socket, server, rules);
+        Door door = new Door(runId, socket, server, rules, relay);
         Thread.ofVirtual().name("egress-" + runId).start(door::accept);
         return door;
     }
@@ -139,6 +150,7 @@ public final class EgressProxy implements AutoCloseable {
         private final Path socket;
         private final ServerSocketChannel server;
         private final EgressRules rules;
+        private final Path relay;
         private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
         private final Semaphore slots = new Semaphore(limits.maxConnectionsPerRun());
         /** Connections over the cap whose heads are being read, to be answered 429: as many again at most. */
@@ -146,11 +158,17 @@ public final class EgressProxy implements AutoCloseable {
         /** Set while the run is at its cap and that has been logged: one line per episode, not per attempt. */
         private final AtomicBoolean atCapLogged = new AtomicBoolean();
 
-        private Door(String runId, Path socket, ServerSocketChannel server, EgressRules rules) {
+        private Door(String runId, Path socket, ServerSocketChannel server, EgressRules rules, Path relay) {
             this.runId = runId;
             this.socket = socket;
             this.server = server;
             this.rules = rules;
+            this.relay = relay;
+        }
+
+        /** The host service's socket that origin-form requests are handed to, if any. */
+        public Optional<Path> relay() {
+            return Optional.ofNullable(relay);
         }
 
         /** The socket file on the host, to be bound into the run's sandbox. */
@@ -216,6 +234,15 @@ public final class EgressProxy implements AutoCloseable {
                 }
                 String line = new String(in.array(), 0, end, StandardCharsets.ISO_8859_1).split("\r\n", 2)[0];
                 String[] request = line.split(" ", -1);
+                if (relay != null && request.length == 3 && request[1].startsWith("/") && request[2].matches("HTTP/1\\.[01]")) {
+                    if (overLimit) {
+                        count(Outcome.OVER_LIMIT);
+                        respond(client, 429, "this run already has " + limits.maxConnectionsPerRun() + " connections open");
+                    } else {
+                        relay(client, in.flip());
+                    }
+                    return;
+                }
                 if (request.length != 3 || !request[0].equals("CONNECT") || !request[2].matches("HTTP/1\\.[01]")) {
                     refuse(client, Outcome.INVALID, 405, "only CONNECT host:port HTTP/1.1 is proxied (use https)", line);
                     return;
@@ -314,6 +341,26 @@ public final class EgressProxy implements AutoCloseable {
         private void refuseTunnel(Outcome outcome, ConnectTarget target, String reason) {
             count(outcome);
             log.info("run {}: egress to {} closed: {}", runId, target, reason);
+        }
+
+        /** Hands a request and all that follows on its connection to the relayed service, byte for byte. */
+        private void relay(SocketChannel client, ByteBuffer head) throws IOException {
+            try (SocketChannel service = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                open.add(service);
+                try {
+                    service.connect(UnixDomainSocketAddress.of(relay));
+                } catch (IOException e) {
+                    refuse(client, Outcome.UNREACHABLE, 502, "the run's service is not reachable: " + e.getMessage(), "(relayed request)");
+                    return;
+                }
+                count(Outcome.RELAYED);
+                while (head.hasRemaining()) {
+                    service.write(head);
+                }
+                splice(client, service);
+            } finally {
+                open.removeIf(c -> !c.isOpen());
+            }
         }
 
         /** Copies both ways until both ends are done, or neither has sent a byte for the idle timeout. */

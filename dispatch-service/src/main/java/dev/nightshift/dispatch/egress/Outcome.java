@@ -6,6 +6,8 @@ import java.util.Locale;
 public enum Outcome {
     /** A tunnel was spliced. */
     ALLOWED,
+    /** A request in origin form handed to the run's relayed service (its model gateway door). */
+    RELAYED,
     /** The target is not on the run's allowlist. */
     REFUSED,
     /** The name resolves to an address that is not global unicast (loopback, private, mapped ones...). */

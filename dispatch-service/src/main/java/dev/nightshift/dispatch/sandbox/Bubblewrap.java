@@ -88,7 +88,10 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
             EgressProxy.Door door = null;
             switch (confinement.network()) {
                 case Network.Allowlist a -> {
-                    door = egress.open(runId, a.hosts(), setpriv != null ? runUid : EgressProxy.processUid());
+                    // a run's one host service (its model gateway door) is reached through the egress door's bridge:
+                    // one socat less per run, the costliest part of starting one
+                    Path relay = confinement.services().size() == 1 ? confinement.services().getFirst().socket() : null;
+                    door = egress.open(runId, a.hosts(), setpriv != null ? runUid : EgressProxy.processUid(), relay);
                     opened.add(door);
                 }
                 case Network.Host h -> log.warn("run {} shares the host's network (network: host): the agent can reach this "
@@ -142,7 +145,10 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
             if (!confinement.services().contains(service)) {
                 throw new IllegalArgumentException("not a service of this run's confinement: " + service);
             }
-            return "http://127.0.0.1:" + (confinement.network() instanceof Network.Host ? service.hostPort() : service.sandboxPort());
+            if (confinement.network() instanceof Network.Host) {
+                return "http://127.0.0.1:" + service.hostPort();
+            }
+            return "http://127.0.0.1:" + (relayed(door, service) ? PROXY_PORT : service.sandboxPort());
         }
 
         @Override
@@ -206,6 +212,9 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         }
         if (!(run.confinement().network() instanceof Network.Host)) {
             for (HostService service : run.confinement().services()) {
+                if (relayed(run.door(), service)) {
+                    continue;
+                }
                 bridged.put(service.sandboxPort(), bind(launcher, service.socket(), "/nightshift/service-" + service.sandboxPort() + ".sock"));
             }
         }
@@ -227,6 +236,11 @@ public record Bubblewrap(Path bwrap, Path setpriv, Path socat, int uid, List<Pat
         launcher.add("--");
         return new Launch(launcher, prelude.toString(), false, command, Map.copyOf(env),
                 run.kept() != null ? run.kept() : Path.of("/"), null);
+    }
+
+    /** Whether the run's egress door hands the service's requests on, so it has no bridge of its own. */
+    private static boolean relayed(EgressProxy.Door door, HostService service) {
+        return door != null && door.relay().filter(service.socket()::equals).isPresent();
     }
 
     /** Binds a host socket into the sandbox at {@code inside}, for a {@link LoopbackBridges} bridge. */

@@ -22,9 +22,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -169,6 +171,61 @@ class EgressProxyTest {
 
     private int port() {
         return site.getLocalPort();
+    }
+
+    @Test
+    void aRequestInOriginFormGoesToTheRunsRelayedServiceAsItCameAndAnAbsoluteOneIsStillRefused() throws Exception {
+        Path service = Files.createTempDirectory("ns-relay-").resolve("gateway.sock");
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        try (ServerSocketChannel gateway = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            gateway.bind(UnixDomainSocketAddress.of(service));
+            Thread.ofVirtual().start(() -> {
+                try (SocketChannel c = gateway.accept()) {
+                    ByteBuffer b = ByteBuffer.allocate(4096);
+                    while (!received.toString(StandardCharsets.ISO_8859_1).endsWith("{\"model\":\"m\"}")) {
+                        int n = c.read(b.clear());
+                        if (n < 0) {
+                            return;
+                        }
+                        received.write(b.array(), 0, n);
+                    }
+                    send(c, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+                } catch (IOException ignored) {
+                    // the assertions name what is missing
+                }
+            });
+            EgressProxy proxy = proxy(EgressLimits.defaults());
+            EgressProxy.Door door = proxy.open("run-relay", List.of("allowed.test"), EgressProxy.processUid(), service);
+            closing.add(door);
+
+            String request = "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:3128\r\ncontent-length: 13\r\n\r\n{\"model\":\"m\"}";
+            SocketChannel agent = connect(door);
+            send(agent, request);
+            ByteBuffer answer = ByteBuffer.allocate(100);
+            while (!new String(answer.array(), 0, answer.position(), StandardCharsets.ISO_8859_1).endsWith("ok") && agent.read(answer) >= 0) {
+                // until the whole answer is in
+            }
+
+            assertThat(received.toString(StandardCharsets.ISO_8859_1)).isEqualTo(request);
+            assertThat(new String(answer.array(), 0, answer.position(), StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200 OK").endsWith("ok");
+            assertThat(counted("relayed")).isEqualTo(1.0);
+            // a proxy request for a site (absolute form) is no relay: refused as before, and no site is asked
+            SocketChannel other = connect(door);
+            send(other, "GET http://127.0.0.1:" + port() + "/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            assertThat(answer(other)).startsWith("HTTP/1.1 405");
+            assertThat(siteConnections).hasValue(0);
+        } finally {
+            Files.deleteIfExists(service);
+            Files.deleteIfExists(service.getParent());
+        }
+    }
+
+    @Test
+    void aDoorWithoutARelayRefusesARequestInOriginForm() throws Exception {
+        SocketChannel c = connect(door(proxy(EgressLimits.defaults()), "allowed.test"));
+        send(c, "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1:3128\r\n\r\n");
+        assertThat(answer(c)).startsWith("HTTP/1.1 405");
+        assertThat(counted("relayed")).isZero();
     }
 
     @Test

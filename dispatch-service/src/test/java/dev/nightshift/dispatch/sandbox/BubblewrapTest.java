@@ -104,28 +104,58 @@ class BubblewrapTest {
         for (int i = 0; i < 200; i++) {
             Files.writeString(template.resolve("file-" + i), "content " + i + "\n");
         }
-        Path socket = root.resolve("service.sock");
-        try (ServerSocketChannel service = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            service.bind(UnixDomainSocketAddress.of(socket));
-            Thread.ofVirtual().start(() -> {
-                try (SocketChannel client = service.accept()) {
-                    client.write(ByteBuffer.wrap("hello from the host\n".getBytes(StandardCharsets.UTF_8)));
-                } catch (IOException e) {
-                    // the test's assertion names what is missing
-                }
-            });
+        try (ServerSocketChannel first = greeter(root.resolve("first.sock"), "first");
+                ServerSocketChannel second = greeter(root.resolve("second.sock"), "second")) {
+            // two services: each gets a bridge of its own, beside the egress door's
             Confinement bridged = new Confinement(new Network.Allowlist(List.of("example.org")), properties.sandbox().limits().toRunLimits(),
-                    List.of(new SocketService(socket, 8089)));
+                    List.of(new SocketService(root.resolve("first.sock"), 8089), new SocketService(root.resolve("second.sock"), 8090)));
 
             // the agent's first commands: no wait of its own
             List<String> out = run(template, bridged, """
                     ls | wc -l
                     grep -c ' 0100007F:[0-9A-F]* 00000000:0000 0A' /proc/net/tcp
                     bash -c 'exec 3<>/dev/tcp/127.0.0.1/8089 && head -1 <&3'
+                    bash -c 'exec 3<>/dev/tcp/127.0.0.1/8090 && head -1 <&3'
                     """);
 
-            assertThat(out).containsExactly("200", "2", "hello from the host");
+            assertThat(out).containsExactly("200", "3", "hello from first", "hello from second");
         }
+    }
+
+    @Test
+    void aRunsOneServiceIsReachedThroughTheEgressDoorsBridgeWithNoneOfItsOwn() throws Exception {
+        try (ServerSocketChannel gateway = greeter(root.resolve("gateway.sock"), "the gateway")) {
+            SocketService service = new SocketService(root.resolve("gateway.sock"), 4000);
+            Confinement confinement = new Confinement(new Network.Allowlist(List.of("example.org")), properties.sandbox().limits().toRunLimits(),
+                    List.of(service));
+            List<String> lines = new CopyOnWriteArrayList<>();
+            try (SandboxRun run = sandbox.open("run-1", null, confinement)) {
+                assertThat(run.address(service)).isEqualTo("http://127.0.0.1:3128");
+                AgentProcess.Exit exit = agents.run(run.launch(List.of("/bin/bash", "-c", """
+                        grep -c ' 0100007F:[0-9A-F]* 00000000:0000 0A' /proc/net/tcp
+                        exec 3<>/dev/tcp/127.0.0.1/3128 && printf 'GET /v1/models HTTP/1.1\\r\\nHost: 127.0.0.1:3128\\r\\n\\r\\n' >&3 && head -1 <&3
+                        """), ENV), Duration.ofSeconds(20), Duration.ofSeconds(1), lines::add);
+                assertThat(exit.exitCode()).as("sandboxed script failed: " + exit.stderrTail()).isZero();
+            }
+
+            assertThat(lines).containsExactly("1", "hello from the gateway");
+        }
+    }
+
+    /** A host service that greets each connection with one line (after reading nothing), on a socket of its own. */
+    private static ServerSocketChannel greeter(Path socket, String name) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        Thread.ofVirtual().start(() -> {
+            while (server.isOpen()) {
+                try (SocketChannel client = server.accept()) {
+                    client.write(ByteBuffer.wrap(("hello from " + name + "\n").getBytes(StandardCharsets.UTF_8)));
+                } catch (IOException e) {
+                    return; // closed by the test
+                }
+            }
+        });
+        return server;
     }
 
     @Test
