@@ -278,7 +278,9 @@ public final class DispatchBench {
                                 + " max %.1f ms (target: p99 under 100 ms: %s); heap after a full GC with the 100 in flight: %.1f MB"
                                 + " (target: under 256 MB: %s)%n",
                         perSecond, agentSeconds, percentile(millis, 50), percentile(millis, 99), millis.getLast(),
-                        percentile(millis, 99) < 100 ? "met" : "MISSED", heap / 1024.0, heap < 256 * 1024 ? "met" : "MISSED"));
+                        percentile(millis, 99) < 100 ? "met" : "MISSED", heap / 1024.0, heap < 256 * 1024 ? "met" : "MISSED"))
+                        .append("  - of which arrival to lease on Kafka (nightshift_dispatch_queued_seconds, all 101 tasks): ")
+                        .append(queuedPercentiles(d)).append('\n');
             }
         }
         report.append('\n');
