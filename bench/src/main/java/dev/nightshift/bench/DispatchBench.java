@@ -399,7 +399,7 @@ public final class DispatchBench {
     }
 
     /**
-     * Sends {@code count} tasks at 10/s, each agent working {@code seconds}, and waits for their agents; returns, sorted,
+     * Sends {@code count} tasks at {@code perSecond}, each agent working {@code seconds}, and waits for their agents; returns, sorted,
      * the milliseconds from each event's acknowledgement to its agent's start (as the agent noted it).
      */
     private List<Double> pacedStarts(DispatchProcess d, String prefix, int count, int seconds, int perSecond, Duration timeout) throws Exception {

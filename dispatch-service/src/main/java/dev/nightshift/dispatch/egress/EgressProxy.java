@@ -234,16 +234,9 @@ public final class EgressProxy implements AutoCloseable {
                 }
                 String line = new String(in.array(), 0, end, StandardCharsets.ISO_8859_1).split("\r\n", 2)[0];
                 String[] request = line.split(" ", -1);
-                if (relay != null && request.length == 3 && request[1].startsWith("/") && request[2].matches("HTTP/1\\.[01]")) {
-                    if (overLimit) {
-                        count(Outcome.OVER_LIMIT);
-                        respond(client, 429, "this run already has " + limits.maxConnectionsPerRun() + " connections open");
-                    } else {
-                        relay(client, in.flip());
-                    }
-                    return;
-                }
-                if (request.length != 3 || !request[0].equals("CONNECT") || !request[2].matches("HTTP/1\\.[01]")) {
+                boolean http1 = request.length == 3 && request[2].matches("HTTP/1\\.[01]");
+                boolean relayed = relay != null && http1 && request[1].startsWith("/");
+                if (!relayed && !(http1 && request[0].equals("CONNECT"))) {
                     refuse(client, Outcome.INVALID, 405, "only CONNECT host:port HTTP/1.1 is proxied (use https)", line);
                     return;
                 }
@@ -255,6 +248,10 @@ public final class EgressProxy implements AutoCloseable {
                                 limits.maxConnectionsPerRun(), ConnectTarget.sanitized(request[1]));
                     }
                     respond(client, 429, "this run already has " + limits.maxConnectionsPerRun() + " connections open");
+                    return;
+                }
+                if (relayed) {
+                    relay(client, in.flip());
                     return;
                 }
                 ConnectTarget target;
